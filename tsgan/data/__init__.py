@@ -1,0 +1,18 @@
+"""The data layer: real price files → clean daily curves, calendar features, demo prices."""
+
+from tsgan.data.calendar import calendar_features
+from tsgan.data.curves import daily_curves, hour_columns
+from tsgan.data.demo import demo_prices
+from tsgan.data.errors import DataError
+from tsgan.data.fetch import fetch_prices
+from tsgan.data.prices import load_prices
+
+__all__ = [
+    "DataError",
+    "calendar_features",
+    "daily_curves",
+    "demo_prices",
+    "fetch_prices",
+    "hour_columns",
+    "load_prices",
+]

@@ -1,0 +1,173 @@
+"""``daily_curves``: a price Series → one row of 24 (or 96) prices per local delivery day."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from tsgan.data.errors import DataError
+from tsgan.data.formats import NS
+from tsgan.data.prices import per_day_resolution
+
+logger = logging.getLogger(__name__)
+
+DST_POLICIES = ("interpolate", "drop")
+
+
+def hour_columns(n_steps: int = 24) -> list[str]:
+    """Column names of a daily curve: ``h00..h23`` for 24 steps, ``q00..q95`` for 96.
+
+    Example:
+        >>> hour_columns()[:3]
+        ['h00', 'h01', 'h02']
+    """
+    if n_steps == 24:
+        return [f"h{i:02d}" for i in range(24)]
+    if n_steps == 96:
+        return [f"q{i:02d}" for i in range(96)]
+    raise ValueError(f"n_steps must be 24 or 96, got {n_steps}")
+
+
+def daily_curves(
+    prices: pd.Series,
+    *,
+    freq: str = "1h",
+    tz: str = "Europe/Berlin",
+    dst: str = "interpolate",
+) -> pd.DataFrame:
+    """One row per complete local delivery day, columns ``h00..h23`` (EUR/MWh).
+
+    A day is complete when every interval between its local midnights has a price: 24 hours,
+    23 on the spring DST day and 25 in autumn (times four for quarter-hours). Days with gaps
+    are dropped, never filled. Quarter-hour prices are averaged to hours for ``freq="1h"``,
+    as SMARD publishes hourly values since 2025-10-01.
+
+    DST days follow ``dst``: ``"interpolate"`` fills the missing spring hour linearly from its
+    neighbours and averages the two autumn hours that share a label; ``"drop"`` drops both
+    kinds of days.
+
+    Args:
+        prices: prices indexed by interval start (tz-aware, or naive UTC), e.g. from
+            :func:`load_prices`.
+        freq: ``"1h"`` for 24 values a day or ``"15min"`` for 96.
+        tz: the local time zone that defines delivery days.
+        dst: ``"interpolate"`` or ``"drop"``.
+
+    Returns:
+        A frame indexed by ``date`` (midnight-normalised naive dates). ``attrs["dropped"]`` maps
+        each dropped day (ISO date) to the reason; ``attrs["dst_days"]`` lists the DST days
+        that were interpolated or averaged.
+
+    Raises:
+        DataError: no complete day, or 15-minute curves asked of hourly prices.
+
+    Example:
+        >>> idx = pd.date_range("2024-03-30", "2024-04-01", freq="h", tz="Europe/Berlin",
+        ...                     inclusive="left")
+        >>> curves = daily_curves(pd.Series(range(len(idx)), index=idx, dtype=float))
+        >>> curves.shape, curves.loc["2024-03-31", "h02"]
+        ((2, 24), 25.5)
+    """
+    if dst not in DST_POLICIES:
+        raise ValueError(f"dst must be one of {DST_POLICIES}, got {dst!r}")
+    slots_per_hour = {"1h": 1, "h": 1, "60min": 1, "15min": 4}.get(freq)
+    if slots_per_hour is None:
+        raise ValueError(f"freq must be '1h' or '15min', got {freq!r}")
+    series = pd.Series(prices, dtype="float64").dropna()
+    if not isinstance(series.index, pd.DatetimeIndex):
+        raise DataError("prices must be indexed by time stamps (a DatetimeIndex)")
+    index = series.index if series.index.tz is not None else series.index.tz_localize("UTC")
+    series = series.set_axis(index.tz_convert(tz)).sort_index()
+    if series.index.has_duplicates:
+        raise DataError("prices have duplicate time stamps; load them with load_prices")
+    if series.empty:
+        raise DataError("no prices to make daily curves from")
+
+    step = per_day_resolution(series)  # minutes per interval, one per local day
+    if slots_per_hour == 4 and (step > 15).all():
+        raise DataError(
+            "15-minute curves asked of hourly prices; use freq='1h' (prices are hourly)"
+        )
+    local = pd.DatetimeIndex(series.index)
+    day = local.normalize().tz_localize(None)
+    days = pd.DatetimeIndex(day.unique())
+    midnights = days.tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
+    next_midnights = (days + pd.Timedelta(days=1)).tz_localize(
+        tz, nonexistent="shift_forward", ambiguous=True
+    )
+    length_min = pd.Series(
+        (next_midnights.as_unit("ns").asi8 - midnights.as_unit("ns").asi8) // NS // 60, index=days
+    )  # 1380, 1440 or 1500
+    step = step.reindex(days)
+    native = step.copy()
+    if slots_per_hour == 4:
+        step = step.where(step <= 15, other=15)  # an hourly day cannot give quarter-hours
+    expected = length_min // step
+    count = pd.Series(day).value_counts().reindex(days)
+
+    dropped: dict[str, str] = {}
+    complete = count == expected
+    for d in days[~complete.to_numpy()]:
+        dropped[f"{d:%Y-%m-%d}"] = (
+            f"{native[d]}-minute prices; 15-minute curves need quarter-hour prices"
+            if native[d] > step[d]
+            else f"incomplete: {count[d]} of {expected[d]} {step[d]}-minute prices"
+            + (
+                " (a DST-normalised file?)"
+                if length_min[d] == 1500 and count[d] * step[d] == 1440
+                else ""
+            )
+        )
+    is_dst = length_min != 1440
+    if dst == "drop":
+        for d in days[(is_dst & complete).to_numpy()]:
+            dropped[f"{d:%Y-%m-%d}"] = f"DST day ({length_min[d] // 60} hours), dst='drop'"
+        complete &= ~is_dst
+    keep_days = days[complete.to_numpy()]
+    if keep_days.empty:
+        first, last = days[0], days[-1]
+        raise DataError(
+            f"no complete day in {first:%Y-%m-%d}..{last:%Y-%m-%d} "
+            f"({len(days)} days with prices, all incomplete)"
+        )
+
+    mask = np.asarray(day.isin(keep_days))
+    kept = series[mask]
+    kept_local = pd.DatetimeIndex(kept.index)
+    kept_day = day[mask]
+    minute = kept_local.hour * 60 + kept_local.minute
+    slot_len = 60 // slots_per_hour
+    if slots_per_hour == 1:
+        # Quarter-hours → their hour: mean over the interval's UTC hour, so the two autumn
+        # 02:00 hours stay apart until the DST rule averages them below.
+        utc_hour = kept.index.tz_convert("UTC").floor("h")
+        hourly = kept.groupby([kept_day, utc_hour]).mean()
+        first_local = hourly.index.get_level_values(1).tz_convert(tz)
+        frame = pd.DataFrame(
+            {
+                "day": hourly.index.get_level_values(0),
+                "slot": first_local.hour,
+                "price": hourly.to_numpy(),
+            }
+        )
+    else:
+        frame = pd.DataFrame(
+            {"day": kept_day, "slot": minute // slot_len, "price": kept.to_numpy()}
+        )
+    table = frame.groupby(["day", "slot"])["price"].mean().unstack("slot")
+    n_slots = 24 * slots_per_hour
+    table = table.reindex(columns=range(n_slots))
+    gaps = table.isna().any(axis=1)
+    if gaps.any():  # only the spring day misses a wall-clock slot
+        table.loc[gaps] = table.loc[gaps].interpolate(axis=1, limit_area="inside")
+    table.columns = [f"{'h' if n_slots == 24 else 'q'}{i:02d}" for i in range(n_slots)]
+    table.index = pd.DatetimeIndex(table.index, name="date")
+    dst_days = [f"{d:%Y-%m-%d}" for d in keep_days if is_dst[d]]
+    table.attrs = {"dropped": dict(sorted(dropped.items())), "dst_days": dst_days}
+    if dropped:
+        logger.warning(
+            "daily_curves: dropped %d of %d days (see .attrs['dropped'])", len(dropped), len(days)
+        )
+    return table

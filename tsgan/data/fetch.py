@@ -1,0 +1,247 @@
+"""``fetch_prices``: download day-ahead prices from the Energy-Charts or SMARD APIs, with a cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import logging
+import os
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+
+from tsgan.data.errors import DataError
+from tsgan.data.formats import TZ, Part, read_json_text
+from tsgan.data.prices import describe_resolution, merge_parts
+
+logger = logging.getLogger(__name__)
+
+ENERGY_CHARTS_URL = "https://api.energy-charts.info"
+SMARD_URL = "https://www.smard.de/app"
+SOURCES = ("energy-charts", "smard")
+# SMARD chart_data filter ids of the day-ahead price series, by bidding zone.
+SMARD_FILTERS = {
+    "DE-LU": 4169,
+    "AT": 4170,
+    "BE": 4996,
+    "NO2": 4997,
+    "DK1": 252,
+    "DK2": 253,
+    "FR": 254,
+    "IT-North": 255,
+    "NL": 256,
+    "PL": 257,
+    "CH": 259,
+    "SI": 260,
+    "CZ": 261,
+    "HU": 262,
+    "DE-LU-neighbours": 5078,
+}
+USER_AGENT = "tsgan (+https://github.com/tsgan) python-urllib"
+
+
+def fetch_prices(
+    *,
+    zone: str = "DE-LU",
+    start: str | dt.date,
+    end: str | dt.date,
+    source: str = "energy-charts",
+    cache_dir: str | os.PathLike | None = None,
+    base_url: str | None = None,
+    chunk_days: int = 31,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+) -> pd.Series:
+    """Download day-ahead prices for local delivery days ``start..end`` (inclusive).
+
+    Energy-Charts (``/price?bzn=ZONE&start=...&end=...``) is asked in chunks of
+    ``chunk_days`` days; SMARD's chart_data API serves weekly files listed in an index. Each
+    request has a timeout and is retried with exponential backoff on network errors, HTTP 429
+    and 5xx. Chunks that lie wholly in the past are cached in ``cache_dir`` as the API's own
+    payload, written to a temporary file and renamed into place only when complete and valid.
+
+    Args:
+        zone: bidding zone (``"DE-LU"``, ``"AT"``, ``"FR"``...).
+        start: first delivery day, ``YYYY-MM-DD``.
+        end: last delivery day, ``YYYY-MM-DD``.
+        source: ``"energy-charts"`` or ``"smard"``.
+        cache_dir: where to keep downloaded chunks (no cache when None).
+        base_url: the API root, for mirrors and tests (defaults to the public API).
+        chunk_days: days per Energy-Charts request.
+        timeout: seconds to wait for one response.
+        retries: further tries after a failed request.
+        backoff: seconds before the first retry; doubled each time.
+
+    Returns:
+        Prices like :func:`load_prices` returns them, limited to the requested days.
+
+    Raises:
+        DataError: the API cannot be reached, answers with an error, or sends bad data.
+
+    Example:
+        >>> prices = fetch_prices(start="2024-01-01", end="2024-01-31",
+        ...                       cache_dir="data/cache")             # doctest: +SKIP
+    """
+    if source not in SOURCES:
+        raise DataError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+    first, last = _day(start, "start"), _day(end, "end")
+    if last < first:
+        raise DataError(f"end {last} is before start {first}")
+    cache = Path(cache_dir) / source / zone if cache_dir is not None else None
+    client = _Client(timeout=timeout, retries=retries, backoff=backoff)
+    if source == "energy-charts":
+        parts = _energy_charts(
+            client, base_url or ENERGY_CHARTS_URL, zone, first, last, chunk_days, cache
+        )
+    else:
+        parts = _smard(client, base_url or SMARD_URL, zone, first, last, cache)
+    series = merge_parts(parts) if parts else pd.Series(dtype="float64")
+    local_day = series.index.tz_localize(None).normalize() if len(series) else series.index
+    series = series[(local_day >= pd.Timestamp(first)) & (local_day <= pd.Timestamp(last))]
+    if series.empty:
+        raise DataError(f"{source}: no {zone} prices for {first}..{last}")
+    series.attrs = {
+        "format": f"{source} API",
+        "zone": zone,
+        "zones": [zone],
+        "sources": [base_url or (ENERGY_CHARTS_URL if source == "energy-charts" else SMARD_URL)],
+        "resolution": describe_resolution(series, where=source),
+        "notes": [],
+    }
+    return series
+
+
+def _day(value: str | dt.date, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise DataError(f"{name} {value!r} is not a date like 2024-01-31") from None
+
+
+def _today() -> dt.date:
+    return pd.Timestamp.now(tz=TZ).date()
+
+
+class _Client:
+    """GET with a timeout and retries; returns the body only when it arrived whole."""
+
+    def __init__(self, *, timeout: float, retries: int, backoff: float) -> None:
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+
+    def get(self, url: str) -> bytes:
+        host = urllib.parse.urlsplit(url).netloc
+        reason = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.info("retrying %s in %.1f s (%s)", url, delay, reason)
+                time.sleep(delay)
+            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    return response.read()
+            except urllib.error.HTTPError as err:
+                reason = f"HTTP {err.code} {err.reason}"
+                if err.code != 429 and err.code < 500:
+                    raise DataError(f"{url}: {reason}") from None
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+                inner = getattr(err, "reason", err)
+                reason = f"{type(inner).__name__}: {inner}" if str(inner) else type(inner).__name__
+        raise DataError(
+            f"cannot download from {host} after {self.retries + 1} tries ({reason}); "
+            "check the network, or load a downloaded file with load_prices"
+        )
+
+
+def _cached_get(client: _Client, url: str, cache_file: Path | None, *, complete: bool) -> Part:
+    """One chunk: from the cache if there, else downloaded, checked, then cached."""
+    if cache_file is not None and cache_file.exists():
+        return read_json_text(cache_file, cache_file.read_text(encoding="utf-8"))
+    body = client.get(url)
+    try:
+        part = read_json_text(Path(url), body.decode("utf-8"))
+    except (DataError, UnicodeDecodeError):
+        body = client.get(url)  # once more: a cut connection can give a truncated body
+        part = read_json_text(Path(url), body.decode("utf-8", errors="replace"))
+    if cache_file is not None and complete:
+        _write_atomic(cache_file, body)
+    return part
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _energy_charts(
+    client: _Client,
+    base: str,
+    zone: str,
+    first: dt.date,
+    last: dt.date,
+    chunk_days: int,
+    cache: Path | None,
+) -> list[Part]:
+    parts = []
+    a = first
+    while a <= last:
+        b = min(a + dt.timedelta(days=chunk_days - 1), last)
+        query = urllib.parse.urlencode({"bzn": zone, "start": a.isoformat(), "end": b.isoformat()})
+        url = f"{base.rstrip('/')}/price?{query}"
+        cache_file = cache / f"{a}_{b}.json" if cache is not None else None
+        logger.info("fetching %s", url)
+        parts.append(_cached_get(client, url, cache_file, complete=b < _today()))
+        a = b + dt.timedelta(days=1)
+    return parts
+
+
+def _smard(
+    client: _Client,
+    base: str,
+    zone: str,
+    first: dt.date,
+    last: dt.date,
+    cache: Path | None,
+    resolution: str = "hour",
+) -> list[Part]:
+    if zone not in SMARD_FILTERS:
+        raise DataError(
+            f"smard: no price series for zone {zone!r}; zones: {', '.join(SMARD_FILTERS)}"
+        )
+    root = f"{base.rstrip('/')}/chart_data/{SMARD_FILTERS[zone]}/{zone}"
+    index_url = f"{root}/index_{resolution}.json"
+    try:
+        stamps = sorted(json.loads(client.get(index_url))["timestamps"])
+    except (ValueError, KeyError, TypeError):
+        raise DataError(
+            f"{index_url}: not a SMARD index (expected {{'timestamps': [...]}})"
+        ) from None
+    lo = pd.Timestamp(first).tz_localize(TZ).value // 1_000_000
+    hi = (pd.Timestamp(last) + pd.Timedelta(days=1)).tz_localize(TZ).value // 1_000_000
+    today_ms = pd.Timestamp(_today()).tz_localize(TZ).value // 1_000_000
+    parts = []
+    for i, t in enumerate(stamps):
+        t_next = stamps[i + 1] if i + 1 < len(stamps) else None
+        if t >= hi or (t_next is not None and t_next <= lo):
+            continue
+        name = f"{SMARD_FILTERS[zone]}_{zone}_{resolution}_{t}.json"
+        cache_file = cache / name if cache is not None else None
+        complete = t_next is not None and t_next <= today_ms
+        parts.append(_cached_get(client, f"{root}/{name}", cache_file, complete=complete))
+    return parts

@@ -1,0 +1,156 @@
+"""``load_prices``: files of any supported format → one clean price Series."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from tsgan.data.errors import DataError
+from tsgan.data.formats import NS, TZ, Part, Source, expand_sources, read_file
+
+logger = logging.getLogger(__name__)
+
+
+def load_prices(
+    source: Source,
+    *,
+    zone: str | None = None,
+    time_col: str | None = None,
+    price_col: str | None = None,
+    sequence: str | int | None = None,
+) -> pd.Series:
+    """Read day-ahead prices from files, whatever their format, into one Series.
+
+    The format is detected from the content: SMARD download-centre CSV (German or English),
+    ENTSO-E exports (legacy and new platform), Energy-Charts API JSON (one file or a folder of
+    daily files), SMARD chart_data JSON, epftoolbox CSV, and any CSV or Parquet table with a
+    time and a price column. Naive local times are Europe/Berlin wall-clock times; the
+    repeated autumn hour is told apart by row order (first summer, then winter time).
+
+    Args:
+        source: a file, a directory (every ``.csv/.json/.parquet`` file inside), or a list.
+        zone: bidding zone in multi-zone files (``"DE-LU"``, ``"AT"``, ``"FR"``...). By default
+            the German zone that has data.
+        time_col: the time column of a plain table, when the guess is ambiguous.
+        price_col: the price column of a plain table, when the guess is ambiguous.
+        sequence: the ENTSO-E auction sequence to keep (default ``"Sequence 1"``, SDAC).
+
+    Returns:
+        float64 prices in EUR/MWh named ``"price"``, indexed by the interval start (sorted,
+        unique, tz-aware Europe/Berlin), at the file's native resolution, without missing
+        values. ``attrs`` tells ``format``, ``zone``, ``sources``, ``resolution`` and ``notes``.
+
+    Raises:
+        DataError: one line naming the file and the problem.
+
+    Example:
+        >>> prices = load_prices("../shared/data/smard")          # doctest: +SKIP
+        >>> prices.attrs["zone"], prices.attrs["resolution"]      # doctest: +SKIP
+        ('DE-LU', '60min')
+    """
+    opts = {"zone": zone, "time_col": time_col, "price_col": price_col, "sequence": sequence}
+    paths = expand_sources(source)
+    parts = [read_file(p, **opts) for p in paths]
+    for part in parts:
+        if len(part.prices) == 0 or np.isnan(part.prices).all():
+            raise DataError(f"{part.path}: no prices, only missing values")
+    zones = {p.zone for p in parts if p.zone}
+    if len(zones) > 1:
+        raise DataError(
+            f"{paths[0].parent}: the files hold different zones: {', '.join(sorted(zones))}"
+        )
+    series = merge_parts(parts)
+    resolution = describe_resolution(
+        series, where=str(paths[0] if len(paths) == 1 else paths[0].parent)
+    )
+    formats = list(dict.fromkeys(p.format for p in parts))
+    notes = [f"{p.path.name}: {n}" for p in parts for n in p.notes]
+    series.attrs = {
+        "format": ", ".join(formats),
+        "zone": zones.pop() if zones else (zone or None),
+        "zones": sorted({z for p in parts for z in p.zones}),
+        "sources": [str(p) for p in paths],
+        "resolution": resolution,
+        "notes": list(dict.fromkeys(notes)),
+    }
+    for note in series.attrs["notes"]:
+        logger.info(note)
+    return series
+
+
+def merge_parts(parts: list[Part]) -> pd.Series:
+    utc = np.concatenate([p.utc_ns for p in parts])
+    prices = np.concatenate([p.prices for p in parts])
+    lines = np.concatenate([p.lines for p in parts])
+    owner = np.concatenate([np.full(len(p.utc_ns), i) for i, p in enumerate(parts)])
+    order = np.lexsort((np.isnan(prices), utc))  # by time; a real value before a missing one
+    utc, prices, lines, owner = utc[order], prices[order], lines[order], owner[order]
+    same = utc[1:] == utc[:-1]
+    clash = same & ~np.isnan(prices[1:]) & (prices[1:] != prices[:-1])
+    if clash.any():
+        i = int(np.argmax(clash))
+        a, b = parts[owner[i]], parts[owner[i + 1]]
+        stamp = pd.Timestamp(utc[i], tz="UTC").tz_convert(TZ)
+        where = f"{a.path}: line {lines[i]}" if a is b else f"{a.path} and {b.path}"
+        raise DataError(
+            f"{where}: time {stamp.isoformat()} appears twice with different prices "
+            f"({prices[i]:g} and {prices[i + 1]:g})"
+        )
+    keep = np.concatenate([[True], ~same]) & ~np.isnan(prices)
+    index = pd.DatetimeIndex(pd.to_datetime(utc[keep], utc=True), name="time").tz_convert(TZ)
+    return pd.Series(prices[keep], index=index, name="price", dtype="float64")
+
+
+def describe_resolution(prices: pd.Series, *, where: str = "prices") -> str:
+    """The native resolution of a price Series, period by period (``"60min"``, ``"15min"``...).
+
+    Each local day has one resolution, the most common spacing of its stamps; every stamp of
+    the day must lie on that grid. The resolution may change from one day to another (DE-LU
+    moved to 15-minute products on 2025-10-01), but not within a day.
+
+    Raises:
+        DataError: stamps of one day at two resolutions.
+
+    Example:
+        >>> idx = pd.date_range("2024-01-01", periods=48, freq="h", tz="Europe/Berlin")
+        >>> describe_resolution(pd.Series(1.0, index=idx))
+        '60min'
+    """
+    minutes = per_day_resolution(prices, where=where)
+    if minutes.empty:
+        return "unknown"
+    runs = (minutes != minutes.shift()).cumsum()
+    periods = [(int(g.iloc[0]), g.index[0], g.index[-1]) for _, g in minutes.groupby(runs)]
+    if len(periods) == 1:
+        return f"{periods[0][0]}min"
+    return ", ".join(f"{m}min {a:%Y-%m-%d}..{b:%Y-%m-%d}" for m, a, b in periods)
+
+
+def per_day_resolution(prices: pd.Series, *, where: str = "prices") -> pd.Series:
+    """Minutes between stamps for each local day (index: naive dates)."""
+    index = pd.DatetimeIndex(prices.index)
+    if len(index) == 0:
+        return pd.Series(dtype="int64")
+    utc = index.as_unit("ns").asi8 // NS // 60  # minutes since the epoch
+    local = index.tz_convert(TZ) if index.tz is not None else index
+    day = local.normalize().tz_localize(None) if local.tz is not None else local.normalize()
+    step = np.diff(utc)
+    same_day = np.asarray(day[1:] == day[:-1])
+    frame = pd.DataFrame({"day": day[1:][same_day], "step": step[same_day]})
+    mode = frame.groupby("day")["step"].agg(lambda s: s.mode().min())
+    overall = int(pd.Series(step).mode().min()) if len(step) else 60
+    mode = mode.reindex(pd.Index(day.unique(), name="day")).fillna(overall).astype("int64")
+    offset = pd.Series(
+        (utc - local.normalize().as_unit("ns").asi8 // NS // 60), index=day
+    )  # minutes since local midnight... up to the DST shift, which is a whole hour
+    grid = mode.reindex(day).to_numpy()
+    off_grid = (offset.to_numpy() % grid) != 0
+    if off_grid.any():
+        i = int(np.argmax(off_grid))
+        raise DataError(
+            f"{where}: mixed resolutions on {day[i]:%Y-%m-%d}: stamp {local[i]:%H:%M} is off the "
+            f"{grid[i]}-minute grid of that day"
+        )
+    return mode
