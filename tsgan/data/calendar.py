@@ -48,11 +48,11 @@ def calendar_features(dates: Iterable | pd.DatetimeIndex, *, country: str = "DE"
     years = sorted(set(index.year)) or [2000]
     calendar = holidays.country_holidays(country, years=years)
     month = (index.month.to_numpy() - 1) / 12.0
-    doy = (index.dayofyear.to_numpy() - 1) / np.where(index.is_leap_year, 366.0, 365.0)
+    doy = (index.day_of_year.to_numpy() - 1) / np.where(index.is_leap_year, 366.0, 365.0)
     frame = pd.DataFrame(
         {
-            "dow": index.dayofweek.to_numpy(),
-            "weekend": (index.dayofweek >= 5).astype(int),
+            "dow": index.day_of_week.to_numpy(),
+            "weekend": (index.day_of_week >= 5).astype(int),
             "holiday": np.array([d in calendar for d in index.date], dtype=int),
             "month_sin": np.sin(2 * np.pi * month),
             "month_cos": np.cos(2 * np.pi * month),

@@ -75,6 +75,8 @@ def daily_curves(
     slots_per_hour = {"1h": 1, "h": 1, "60min": 1, "15min": 4}.get(freq)
     if slots_per_hour is None:
         raise ValueError(f"freq must be '1h' or '15min', got {freq!r}")
+    sources = getattr(prices, "attrs", {}).get("sources") or []
+    where = f"{sources[0]}: " if len(sources) == 1 else ""
     series = pd.Series(prices, dtype="float64").dropna()
     if not isinstance(series.index, pd.DatetimeIndex):
         raise DataError("prices must be indexed by time stamps (a DatetimeIndex)")
@@ -129,7 +131,7 @@ def daily_curves(
     if keep_days.empty:
         first, last = days[0], days[-1]
         raise DataError(
-            f"no complete day in {first:%Y-%m-%d}..{last:%Y-%m-%d} "
+            f"{where}no complete day in {first:%Y-%m-%d}..{last:%Y-%m-%d} "
             f"({len(days)} days with prices, all incomplete)"
         )
 

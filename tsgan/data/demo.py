@@ -181,7 +181,7 @@ def demo_prices(
         raise ValueError(f"demo_prices: no day between {start} and {end}")
     n = len(days)
     cal = calendar_features(days)
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     sun = 0.5 + 0.5 * np.cos(2 * np.pi * (doy - 172) / 365.25)  # 1 at midsummer, 0 at midwinter
 
     # Level: season × persistent regime × day type.

@@ -77,8 +77,13 @@ def parse_numbers(
     else:
         clean = clean.str.replace(",", "", regex=False)
     clean = clean.str.replace("\u2212", "-", regex=False)  # a typographic minus
-    numbers = pd.to_numeric(clean.mask(missing, None), errors="coerce").to_numpy(dtype="float64")
-    bad = np.isnan(numbers) & ~missing
+    clean = clean.mask(missing, "nan")
+    try:  # exact decimal → double conversion (pandas' fast parser is off by an ulp at times)
+        numbers = clean.astype("float64").to_numpy()
+        bad = ~np.isfinite(numbers) & ~missing
+    except (ValueError, TypeError):
+        numbers = pd.to_numeric(clean, errors="coerce").to_numpy(dtype="float64")
+        bad = np.isnan(numbers) & ~missing
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(
@@ -501,7 +506,7 @@ def read_file(path: Path, **opts) -> Part:
     except pd.errors.ParserError as err:
         raise DataError(f"{path}: not a readable CSV ({str(err).strip()})") from None
     except DataError as err:
-        if "no time column" in str(err) or "no price column among" in str(err):
+        if "no time column" in str(err):
             tried = "; ".join(FORMATS_TRIED)
             raise DataError(f"{err} — not a recognised format (tried: {tried})") from None
         raise
