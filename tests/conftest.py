@@ -37,8 +37,16 @@ def two_shape_curves(n: int = 512, *, weekend_share: float = 0.3, seed: int = 0)
     """Synthetic 24-hour curves from two distinct daily shapes (weekday-like and weekend-like)."""
     rng = np.random.default_rng(seed)
     hours = np.arange(24)
-    weekday = 60 + 25 * np.exp(-0.5 * ((hours - 8) / 1.5) ** 2) + 35 * np.exp(-0.5 * ((hours - 19) / 1.8) ** 2)
-    weekend = 40 - 30 * np.exp(-0.5 * ((hours - 13) / 2.5) ** 2) + 15 * np.exp(-0.5 * ((hours - 20) / 2) ** 2)
+    weekday = (
+        60
+        + 25 * np.exp(-0.5 * ((hours - 8) / 1.5) ** 2)
+        + 35 * np.exp(-0.5 * ((hours - 19) / 1.8) ** 2)
+    )
+    weekend = (
+        40
+        - 30 * np.exp(-0.5 * ((hours - 13) / 2.5) ** 2)
+        + 15 * np.exp(-0.5 * ((hours - 20) / 2) ** 2)
+    )
     is_weekend = rng.random(n) < weekend_share
     base = np.where(is_weekend[:, None], weekend, weekday)
     curves = base + rng.normal(0, 3.0, (n, 24)) + rng.normal(0, 4.0, (n, 1))

@@ -40,8 +40,22 @@ def ec_curves(energy_charts):
         (SMARD_QUARTER, "SMARD CSV", "DE-LU", "2024-01-01", "2024-12-31", 366),
         ("smard_derived", "SMARD-style CSV", "DE-LU", "2018-10-01", "2025-05-13", 2417),
         ("epftoolbox/DE.csv", "epftoolbox CSV", None, "2012-01-09", "2017-12-31", 2178),
-        ("entsoe/da_prices_2025.csv", "ENTSO-E CSV (new platform)", "DE-LU", "2025-01-01", "2025-03-20", 79),
-        ("entsoe/Day_ahead_Prices_2019_france.csv", "ENTSO-E CSV (legacy)", "FR", "2019-01-01", "2019-12-31", 365),
+        (
+            "entsoe/da_prices_2025.csv",
+            "ENTSO-E CSV (new platform)",
+            "DE-LU",
+            "2025-01-01",
+            "2025-03-20",
+            79,
+        ),
+        (
+            "entsoe/Day_ahead_Prices_2019_france.csv",
+            "ENTSO-E CSV (legacy)",
+            "FR",
+            "2019-01-01",
+            "2019-12-31",
+            365,
+        ),
     ],
 )
 def test_every_shared_file_loads(shared_data, name, fmt, zone, first, last, n_days):
@@ -60,7 +74,10 @@ def test_every_shared_file_loads(shared_data, name, fmt, zone, first, last, n_da
 
 def test_energy_charts_folder(energy_charts):
     assert len(energy_charts) == 59235  # UTC stamps: no value is lost or merged
-    assert energy_charts.attrs["resolution"] == "60min 2020-01-01..2025-09-30, 15min 2025-10-01..2025-12-31"
+    assert (
+        energy_charts.attrs["resolution"]
+        == "60min 2020-01-01..2025-09-30, 15min 2025-10-01..2025-12-31"
+    )
     assert energy_charts.min() == -500.0 and energy_charts.max() == 936.28
     assert energy_charts[pd.Timestamp("2020-01-01 01:00", tz="Europe/Berlin")] == 38.6
 
@@ -96,7 +113,9 @@ def test_smard_zones(shared_data, caplog):
     at = load_prices(shared_data / SMARD_HOURLY, zone="Österreich")
     assert at.attrs["zone"] == "AT" and not np.allclose(at.to_numpy(), de.to_numpy())
     assert load_prices(shared_data / SMARD_HOURLY, zone="at").equals(at)
-    with pytest.raises(DataError, match=r"zone 'XX' is not in the file; zones present: DE-LU, .*AT"):
+    with pytest.raises(
+        DataError, match=r"zone 'XX' is not in the file; zones present: DE-LU, .*AT"
+    ):
         load_prices(shared_data / SMARD_HOURLY, zone="XX")
 
 
@@ -132,9 +151,11 @@ def test_dst_days(shared_data, energy_charts):
     for name in (SMARD_HOURLY, "smard_derived", "entsoe/Day_ahead_Prices_2019_france.csv"):
         curves = daily_curves(load_prices(shared_data / name))
         assert curves.attrs["dst_days"], name
-        assert not daily_curves(load_prices(shared_data / name), dst="drop").index.isin(
-            pd.to_datetime(curves.attrs["dst_days"])
-        ).any()
+        assert (
+            not daily_curves(load_prices(shared_data / name), dst="drop")
+            .index.isin(pd.to_datetime(curves.attrs["dst_days"]))
+            .any()
+        )
 
 
 def test_quarter_hour_curves(energy_charts):
@@ -150,12 +171,21 @@ def test_quarter_hour_curves(energy_charts):
 def test_epftoolbox_dst_normalised_days_are_reported(shared_data):
     curves = daily_curves(load_prices(shared_data / "epftoolbox/DE.csv"))
     reasons = curves.attrs["dropped"]
-    assert set(reasons) == {"2012-10-28", "2013-10-27", "2014-10-26", "2015-10-25", "2016-10-30", "2017-10-29"}
+    assert set(reasons) == {
+        "2012-10-28",
+        "2013-10-27",
+        "2014-10-26",
+        "2015-10-25",
+        "2016-10-30",
+        "2017-10-29",
+    }
     assert all("DST-normalised" in r for r in reasons.values())
 
 
 def test_loading_a_list_and_overlaps(shared_data):
-    both = load_prices([shared_data / SMARD_HOURLY, shared_data / "energy_charts_de_lu/2024-06-01.json"])
+    both = load_prices(
+        [shared_data / SMARD_HOURLY, shared_data / "energy_charts_de_lu/2024-06-01.json"]
+    )
     assert len(both) == 8784  # the day overlaps with identical prices
 
 
@@ -192,7 +222,9 @@ def test_corpus_is_complete():
 
 def test_no_complete_day():
     prices = load_prices(BAD / "no_complete_day.csv")
-    with pytest.raises(DataError, match=r"no_complete_day\.csv: no complete day in 2024-01-01\.\.2024-01-01"):
+    with pytest.raises(
+        DataError, match=r"no_complete_day\.csv: no complete day in 2024-01-01\.\.2024-01-01"
+    ):
         daily_curves(prices)
 
 
@@ -211,9 +243,13 @@ def test_gaps_are_dropped_not_filled():
 
 def test_generic_table_and_parquet(tmp_path):
     idx = pd.date_range("2024-01-01", periods=48, freq="h", tz="Europe/Berlin")
-    frame = pd.DataFrame({"timestamp": idx, "price_eur_mwh": np.linspace(10, 50, 48), "volume": 1.0})
+    frame = pd.DataFrame(
+        {"timestamp": idx, "price_eur_mwh": np.linspace(10, 50, 48), "volume": 1.0}
+    )
     frame.to_parquet(tmp_path / "p.parquet")
-    frame.assign(timestamp=idx.strftime("%Y-%m-%dT%H:%M:%S%z")).to_csv(tmp_path / "p.csv", index=False)
+    frame.assign(timestamp=idx.strftime("%Y-%m-%dT%H:%M:%S%z")).to_csv(
+        tmp_path / "p.csv", index=False
+    )
     a = load_prices(tmp_path / "p.parquet")
     b = load_prices(tmp_path / "p.csv")
     assert a.attrs["format"] == "Parquet table" and b.attrs["format"] == "CSV table"
@@ -230,7 +266,8 @@ def test_smard_english_variant(tmp_path):
         "Market data;;\n\n"
         "Start date;End date;Germany/Luxembourg [€/MWh] Original resolutions;Austria [€/MWh] Original resolutions\n"
         + "".join(
-            f"Jan 1, 2024 {h % 12 or 12}:00 {'AM' if h < 12 else 'PM'};x;{1000 + h:,.2f};{h}.50\n" for h in range(24)
+            f"Jan 1, 2024 {h % 12 or 12}:00 {'AM' if h < 12 else 'PM'};x;{1000 + h:,.2f};{h}.50\n"
+            for h in range(24)
         )
     )
     (tmp_path / "en.csv").write_text(text, encoding="utf-8-sig")
@@ -290,7 +327,9 @@ def reference_curves(prices: pd.Series, step_minutes: int) -> dict[pd.Timestamp,
 
 @settings(max_examples=60, deadline=None)
 @given(
-    start=st.dates(min_value=pd.Timestamp("2019-01-01").date(), max_value=pd.Timestamp("2026-12-31").date()),
+    start=st.dates(
+        min_value=pd.Timestamp("2019-01-01").date(), max_value=pd.Timestamp("2026-12-31").date()
+    ),
     n_days=st.integers(1, 5),
     step=st.sampled_from([15, 60]),
     offset_days=st.sampled_from([0, 0, -2, -1]),
@@ -301,7 +340,9 @@ def reference_curves(prices: pd.Series, step_minutes: int) -> dict[pd.Timestamp,
 def test_daily_curves_property(start, n_days, step, offset_days, drop, seed, dst_day):
     day0 = pd.Timestamp(start)
     if dst_day:  # make the range cross a DST change
-        change = pd.Timestamp(f"{day0.year}-03-31") if seed % 2 else pd.Timestamp(f"{day0.year}-10-31")
+        change = (
+            pd.Timestamp(f"{day0.year}-03-31") if seed % 2 else pd.Timestamp(f"{day0.year}-10-31")
+        )
         change -= pd.Timedelta(days=(change.day_of_week + 1) % 7)  # last Sunday of the month
         day0 = change + pd.Timedelta(days=offset_days)
     idx = pd.date_range(
