@@ -51,7 +51,7 @@ class Api:
         days = [d for d in days if (self.folder / f"{d:%Y-%m-%d}.json").exists()]
         prices = load_prices([self.folder / f"{d:%Y-%m-%d}.json" for d in days])
         series = [[int(t.value // 1_000_000), float(p)] for t, p in prices.items()]
-        return {"meta_data": {"version": 1}, "series": series + [[series[-1][0] + 3_600_000, None]]}
+        return {"meta_data": {"version": 1}, "series": [*series, [series[-1][0] + 3_600_000, None]]}
 
 
 def make_handler(api: Api):
