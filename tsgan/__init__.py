@@ -11,6 +11,7 @@ from tsgan.data import (
     hour_columns,
     load_prices,
 )
+from tsgan.model import PriceGAN
 
 try:
     __version__ = version("tsgan")
@@ -19,6 +20,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "DataError",
+    "PriceGAN",
     "__version__",
     "calendar_features",
     "daily_curves",

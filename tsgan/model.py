@@ -1,0 +1,479 @@
+"""PriceGAN: a Keras model whose ``train_step`` plays the adversarial game on daily price curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+LOSSES = ("bce", "wgan-gp")
+
+
+def _require_tensorflow() -> None:
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            f"PriceGAN needs the TensorFlow backend, but Keras runs on {keras.backend.backend()!r}; "
+            "set KERAS_BACKEND=tensorflow before importing keras"
+        )
+
+
+def build_generator(
+    n_steps: int,
+    latent_dim: int,
+    units: Sequence[int],
+    *,
+    condition_dim: int = 0,
+    residual: bool = False,
+    name: str = "generator",
+) -> keras.Model:
+    """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense → tanh``.
+
+    With ``residual=True`` each block's output is concatenated with its input.
+
+    Example:
+        >>> build_generator(24, 8, [16]).output_shape
+        (None, 24)
+    """
+    inputs = keras.Input((latent_dim + condition_dim,), name="noise")
+    h = inputs  # (B, latent + cond)
+    for i, n in enumerate(units):
+        x = layers.Dense(n, use_bias=False, name=f"dense_{i}")(h)
+        x = layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = layers.ReLU(name=f"relu_{i}")(x)
+        h = layers.Concatenate(name=f"skip_{i}")([h, x]) if residual else x
+    outputs = layers.Dense(n_steps, activation="tanh", name="curve")(h)  # (B, n_steps)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_discriminator(
+    n_steps: int,
+    units: Sequence[int],
+    *,
+    condition_dim: int = 0,
+    pac: int = 1,
+    dropout: float = 0.2,
+    name: str = "discriminator",
+) -> keras.Model:
+    """``pac`` packed curves (and conditions) → ``Dense → LeakyReLU(0.2) → Dropout`` → one logit.
+
+    Example:
+        >>> build_discriminator(24, [16], pac=2).input_shape
+        (None, 48)
+    """
+    inputs = keras.Input(((n_steps + condition_dim) * pac,), name="packed_curves")
+    h = inputs  # (B/pac, pac * (n_steps + cond))
+    for i, n in enumerate(units):
+        h = layers.Dense(n, name=f"dense_{i}")(h)
+        h = layers.LeakyReLU(0.2, name=f"leaky_{i}")(h)
+        if dropout:
+            h = layers.Dropout(dropout, name=f"dropout_{i}")(h)
+    outputs = layers.Dense(1, name="logit")(h)  # (B/pac, 1)
+    return keras.Model(inputs, outputs, name=name)
+
+
+@keras.saving.register_keras_serializable(package="tsgan")
+class PriceGAN(keras.Model):
+    """A GAN for daily price curves (``n_days × n_steps`` in EUR/MWh), scaling included.
+
+    ``train_step`` plays the adversarial game on each batch: ``d_steps`` discriminator updates
+    on the real batch against freshly generated curves (only discriminator weights change),
+    then one generator update with the discriminator frozen (only generator weights change).
+    ``fit`` tracks ``d_loss``, ``g_loss`` and the discriminator's mean verdict on real and
+    generated curves, ``d_real`` and ``d_fake`` (probabilities for ``"bce"``, critic values
+    for ``"wgan-gp"``).
+
+    The price transform lives inside the model: curves are centred on the per-hour median,
+    divided by one robust scale (the interquartile range / 1.349), passed through ``asinh``
+    (linear for ordinary prices, logarithmic in the tails, so that −500 EUR/MWh or 900 EUR/MWh
+    hours do not squash ordinary days as a min–max scaling would) and divided by a bound
+    that leaves 10% headroom inside tanh's range. ``adapt`` fits it, ``fit`` calls ``adapt``
+    when needed, and it is saved with the model; ``generate`` returns EUR/MWh.
+
+    Args:
+        n_steps: values per day (24 hours, or 96 quarter-hours).
+        latent_dim: size of the noise vector.
+        generator_units: width of each generator block.
+        discriminator_units: width of each discriminator block.
+        loss: ``"bce"`` (non-saturating) or ``"wgan-gp"``.
+        d_steps: discriminator updates per generator update.
+        gp_weight: gradient-penalty weight for ``"wgan-gp"``.
+        pac: curves packed into one discriminator input (PacGAN), against mode collapse.
+        dropout: dropout rate in the discriminator.
+        condition_dim: size of the condition vector (0 = unconditional); conditions are
+            concatenated to the noise and to each curve the discriminator sees.
+        residual: concatenate each generator block's input to its output.
+        ema: decay of an exponential moving average of the generator weights used by
+            ``generate`` (None = off).
+        seed: seed of the training noise.
+
+    Example:
+        >>> import tsgan
+        >>> curves = tsgan.daily_curves(tsgan.demo_prices("2024-01-01", "2024-03-31"))
+        >>> gan = PriceGAN(latent_dim=8, generator_units=(32,), discriminator_units=(32,))
+        >>> gan.compile()
+        >>> history = gan.fit(curves, epochs=2, batch_size=32, verbose=0)
+        >>> gan.generate(5, seed=0).shape
+        (5, 24)
+    """
+
+    def __init__(
+        self,
+        n_steps: int = 24,
+        latent_dim: int = 32,
+        generator_units: Sequence[int] = (128, 128),
+        discriminator_units: Sequence[int] = (128, 128),
+        loss: str = "bce",
+        d_steps: int = 1,
+        gp_weight: float = 10.0,
+        pac: int = 2,
+        dropout: float = 0.2,
+        condition_dim: int = 0,
+        residual: bool = True,
+        ema: float | None = 0.99,
+        seed: int | None = 0,
+        **kwargs,
+    ) -> None:
+        _require_tensorflow()
+        super().__init__(**kwargs)
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        if pac < 1 or d_steps < 1:
+            raise ValueError(
+                f"pac and d_steps must be at least 1, got pac={pac}, d_steps={d_steps}"
+            )
+        if ema is not None and not 0.0 < ema < 1.0:
+            raise ValueError(f"ema must be between 0 and 1 (or None), got {ema}")
+        self.n_steps = int(n_steps)
+        self.latent_dim = int(latent_dim)
+        self.generator_units = tuple(int(u) for u in generator_units)
+        self.discriminator_units = tuple(int(u) for u in discriminator_units)
+        self.loss_name = loss
+        self.d_steps = int(d_steps)
+        self.gp_weight = float(gp_weight)
+        self.pac = int(pac)
+        self.dropout = float(dropout)
+        self.condition_dim = int(condition_dim)
+        self.residual = bool(residual)
+        self.ema = None if ema is None else float(ema)
+        self.seed = seed
+
+        g_args = (self.n_steps, self.latent_dim, self.generator_units)
+        g_kw = {"condition_dim": self.condition_dim, "residual": self.residual}
+        self.generator = build_generator(*g_args, **g_kw)
+        self.discriminator = build_discriminator(
+            self.n_steps,
+            self.discriminator_units,
+            condition_dim=self.condition_dim,
+            pac=self.pac,
+            dropout=self.dropout,
+        )
+        self.ema_generator = (
+            build_generator(*g_args, **g_kw, name="ema_generator") if self.ema else None
+        )
+        if self.ema_generator is not None:
+            self.ema_generator.set_weights(self.generator.get_weights())
+            self.ema_generator.trainable = False
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+        # The price transform (see the class docstring), fitted by adapt().
+        self.center = self.add_weight(
+            shape=(self.n_steps,), initializer="zeros", trainable=False, name="center"
+        )
+        self.scale = self.add_weight(shape=(), initializer="ones", trainable=False, name="scale")
+        self.bound = self.add_weight(shape=(), initializer="ones", trainable=False, name="bound")
+        self.adapted = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="adapted"
+        )
+
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True
+
+    # ------------------------------------------------------------------ configuration
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            n_steps=self.n_steps,
+            latent_dim=self.latent_dim,
+            generator_units=list(self.generator_units),
+            discriminator_units=list(self.discriminator_units),
+            loss=self.loss_name,
+            d_steps=self.d_steps,
+            gp_weight=self.gp_weight,
+            pac=self.pac,
+            dropout=self.dropout,
+            condition_dim=self.condition_dim,
+            residual=self.residual,
+            ema=self.ema,
+            seed=self.seed,
+        )
+        return config
+
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer | None = None,
+        g_optimizer: keras.optimizers.Optimizer | None = None,
+        **kwargs,
+    ) -> None:
+        """Set both optimizers (Adam, lr 2e-4, β1 = 0.5 by default, as in the GAN literature).
+
+        Everything else (``jit_compile``, ``steps_per_execution``, ``run_eagerly``...) is
+        passed to ``keras.Model.compile``.
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
+            >>> gan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
+            ...             steps_per_execution=4)
+        """
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam")
+        self._passthrough = {
+            k: v for k, v in kwargs.items() if k in ("jit_compile", "steps_per_execution")
+        }
+        super().compile(**kwargs)
+        # Create the optimizer variables now, in the strategy's scope: built lazily inside a
+        # distributed train function they fail under MirroredStrategy.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self) -> dict:
+        if not self.compiled:
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            **self._passthrough,
+        }
+
+    def compile_from_config(self, config: dict) -> None:
+        config = dict(config)
+        d_opt = keras.saving.deserialize_keras_object(config.pop("d_optimizer"))
+        g_opt = keras.saving.deserialize_keras_object(config.pop("g_optimizer"))
+        self.compile(d_optimizer=d_opt, g_optimizer=g_opt, **config)  # builds the optimizers
+
+    @property
+    def metrics(self) -> list:
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    # ------------------------------------------------------------------ the price transform
+
+    def adapt(self, curves) -> None:
+        """Fit the price transform to training curves in EUR/MWh, shape ``(n_days, n_steps)``.
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
+            >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
+            >>> bool(gan.is_adapted)
+            True
+        """
+        x = np.asarray(curves, dtype="float64")
+        if x.ndim != 2 or x.shape[1] != self.n_steps or not len(x):
+            raise ValueError(f"adapt needs curves of shape (n_days, {self.n_steps}), got {x.shape}")
+        if not np.isfinite(x).all():
+            raise ValueError("adapt: curves contain NaN or infinite values")
+        center = np.median(x, axis=0)
+        q25, q75 = np.percentile(x - center, [25, 75])
+        scale = max((q75 - q25) / 1.349, 1e-3)
+        bound = 1.1 * max(np.abs(np.arcsinh((x - center) / scale)).max(), 1e-3)
+        self.center.assign(center.astype("float32"))
+        self.scale.assign(np.float32(scale))
+        self.bound.assign(np.float32(bound))
+        self.adapted.assign(np.float32(1.0))
+
+    @property
+    def is_adapted(self) -> bool:
+        return bool(ops.convert_to_numpy(self.adapted) > 0)
+
+    def to_unit(self, curves):
+        """EUR/MWh → the generator's (−1, 1) space (a tensor op, used inside ``train_step``)."""
+        return ops.arcsinh((ops.cast(curves, "float32") - self.center) / self.scale) / self.bound
+
+    def from_unit(self, values: np.ndarray) -> np.ndarray:
+        """The generator's (−1, 1) space → EUR/MWh (numpy, float64)."""
+        center = ops.convert_to_numpy(self.center).astype("float64")
+        scale = float(ops.convert_to_numpy(self.scale))
+        bound = float(ops.convert_to_numpy(self.bound))
+        return np.sinh(np.asarray(values, dtype="float64") * bound) * scale + center
+
+    # ------------------------------------------------------------------ training
+
+    def call(self, inputs, training: bool = False):
+        """Noise (with conditions concatenated) → curves in the transformed space."""
+        return self.generator(inputs, training=training)
+
+    def fit(self, x=None, y=None, **kwargs):
+        """``keras.Model.fit``, adapting the price transform first if it was never fitted.
+
+        ``x`` is an array or DataFrame of curves in EUR/MWh, or ``(curves, conditions)``
+        when ``condition_dim > 0``.
+        """
+        if not self.compiled:
+            self.compile()
+        if x is not None and not isinstance(x, (tuple, list)) and hasattr(x, "to_numpy"):
+            x = x.to_numpy()
+        if not self.is_adapted:
+            curves = x[0] if isinstance(x, (tuple, list)) else x
+            if not isinstance(curves, np.ndarray):
+                raise ValueError("fit: call adapt(curves) first when x is not an array of curves")
+            self.adapt(curves)
+        if isinstance(x, np.ndarray):
+            x = x.astype("float32")
+        return super().fit(x, y, **kwargs)
+
+    def _noise(self, batch: int, conditions):
+        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        return z if conditions is None else ops.concatenate([z, conditions], axis=-1)
+
+    def _pack(self, curves, conditions):
+        """(B, n) curves [+ (B, c) conditions] → (B/pac, pac·(n+c)) discriminator inputs."""
+        x = curves if conditions is None else ops.concatenate([curves, conditions], axis=-1)
+        return ops.reshape(x, (-1, self.pac * (self.n_steps + self.condition_dim)))
+
+    def _critic(self, curves, conditions, training=True):
+        return self.discriminator(self._pack(curves, conditions), training=training)
+
+    def train_step(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.condition_dim:
+            real, conditions = x[0], ops.cast(x[1], "float32")  # fit(x=(curves, conditions))
+        else:
+            real, conditions = x, None
+        batch = (ops.shape(real)[0] // self.pac) * self.pac  # whole packs only
+        real = self.to_unit(real[:batch])  # (B, n)
+        if conditions is not None:
+            conditions = conditions[:batch]
+        for _ in range(self.d_steps):  # (a) the generator fixed
+            d_loss, d_real, d_fake = self.discriminator_step(real, conditions)
+        g_loss = self.generator_step(batch, conditions)  # (b) the discriminator frozen
+
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        verdict = ops.sigmoid if self.loss_name == "bce" else (lambda v: v)
+        self.d_real_tracker.update_state(ops.mean(verdict(d_real)))
+        self.d_fake_tracker.update_state(ops.mean(verdict(d_fake)))
+        return {m.name: m.result() for m in self.metrics}
+
+    def discriminator_step(self, real, conditions=None):
+        """One discriminator update on ``real`` (transformed) against fresh fakes.
+
+        Only discriminator variables receive gradients. Returns the loss and the raw
+        discriminator outputs on real and generated curves.
+        """
+        import tensorflow as tf
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # global-batch means
+        fake = self.generator(self._noise(ops.shape(real)[0], conditions), training=True)
+        with tf.GradientTape() as tape:
+            d_real = self._critic(real, conditions)
+            d_fake = self._critic(fake, conditions)
+            d_loss = self._d_loss(real, fake, d_real, d_fake, conditions)
+            scaled = d_loss / replicas
+        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
+        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+        return d_loss, d_real, d_fake
+
+    def generator_step(self, batch, conditions=None):
+        """One generator update through the frozen discriminator; returns the generator loss."""
+        import tensorflow as tf
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._noise(batch, conditions), training=True)
+            g_loss = self._g_loss(self._critic(fake, conditions))
+            scaled = g_loss / replicas
+        grads = tape.gradient(scaled, self.generator.trainable_variables)
+        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+        if self.ema_generator is not None:
+            self._update_ema()
+        return g_loss
+
+    def _d_loss(self, real, fake, d_real, d_fake, conditions):
+        if self.loss_name == "bce":
+            bce = keras.losses.binary_crossentropy
+            return ops.mean(bce(ops.ones_like(d_real), d_real, from_logits=True)) + ops.mean(
+                bce(ops.zeros_like(d_fake), d_fake, from_logits=True)
+            )
+        import tensorflow as tf
+
+        # WGAN-GP: the interpolation weight is U(0, 1), one per curve.
+        alpha = keras.random.uniform((ops.shape(real)[0], 1), seed=self.seed_generator)
+        mixed = real + alpha * (fake - real)
+        with tf.GradientTape() as gp_tape:
+            gp_tape.watch(mixed)
+            critic = self._critic(mixed, conditions)
+        grad = gp_tape.gradient(critic, mixed)  # (B, n)
+        grad = ops.reshape(grad, (-1, self.pac * self.n_steps))  # per packed input
+        norm = ops.sqrt(ops.sum(ops.square(grad), axis=-1) + 1e-12)  # no NaN gradient at 0
+        penalty = ops.mean(ops.square(norm - 1.0))
+        return ops.mean(d_fake) - ops.mean(d_real) + self.gp_weight * penalty
+
+    def _g_loss(self, g_fake):
+        if self.loss_name == "bce":  # non-saturating: maximise log D(G(z))
+            return ops.mean(
+                keras.losses.binary_crossentropy(ops.ones_like(g_fake), g_fake, from_logits=True)
+            )
+        return -ops.mean(g_fake)
+
+    def _update_ema(self) -> None:
+        # warm-up as in tf.train.ExponentialMovingAverage: early weights are not kept for long
+        step = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
+        for ema_w, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
+            # weights: moving average; BatchNorm statistics: copied
+            ema_w.assign(decay * ema_w + (1.0 - decay) * w if w.trainable else w)
+
+    # ------------------------------------------------------------------ sampling
+
+    def generate(
+        self,
+        n: int,
+        *,
+        seed: int | None = None,
+        conditions: np.ndarray | None = None,
+        batch_size: int = 4096,
+    ) -> np.ndarray:
+        """Generate ``n`` daily curves in EUR/MWh, shape ``(n, n_steps)``.
+
+        The same ``seed`` and weights give the same curves. Uses the EMA weights when
+        ``ema`` is on.
+
+        Args:
+            n: number of curves.
+            seed: seed of the noise (None: the model's own seed generator moves on).
+            conditions: ``(n, condition_dim)`` conditions when the model is conditional.
+            batch_size: curves per forward pass.
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
+            >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
+            >>> bool((gan.generate(3, seed=1) == gan.generate(3, seed=1)).all())
+            True
+        """
+        if not self.is_adapted:
+            raise RuntimeError(
+                "generate: the price transform is not fitted; call fit or adapt first"
+            )
+        if self.condition_dim:
+            if conditions is None:
+                raise ValueError(
+                    f"generate: this model needs conditions of shape ({n}, {self.condition_dim})"
+                )
+            conditions = np.asarray(conditions, dtype="float32").reshape(n, self.condition_dim)
+        elif conditions is not None:
+            raise ValueError("generate: this model is unconditional; conditions must be None")
+        noise_seed = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        noise = ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=noise_seed))
+        if conditions is not None:
+            noise = np.concatenate([noise, conditions], axis=-1)  # (n, latent + cond)
+        net = self.ema_generator if self.ema_generator is not None else self.generator
+        out = [
+            ops.convert_to_numpy(net(noise[start : start + batch_size], training=False))
+            for start in range(0, n, batch_size)
+        ]
+        unit = np.concatenate(out, axis=0) if out else np.zeros((0, self.n_steps))
+        return self.from_unit(unit)
