@@ -11,7 +11,22 @@ from tsgan.data import (
     hour_columns,
     load_prices,
 )
-from tsgan.model import PriceGAN
+
+_LAZY = {
+    "PriceGAN": "tsgan.model",
+    "TrainingAnimation": "tsgan.callbacks",
+    "render_animation": "tsgan.callbacks",
+}
+
+
+def __getattr__(name: str):
+    """Import the Keras parts on first use, so that the data layer loads without TensorFlow."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tsgan' has no attribute {name!r}")
+
 
 try:
     __version__ = version("tsgan")
@@ -21,6 +36,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "DataError",
     "PriceGAN",
+    "TrainingAnimation",
     "__version__",
     "calendar_features",
     "daily_curves",
@@ -28,4 +44,5 @@ __all__ = [
     "fetch_prices",
     "hour_columns",
     "load_prices",
+    "render_animation",
 ]

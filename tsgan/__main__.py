@@ -1,0 +1,3 @@
+from tsgan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,380 @@
+"""The ``tsgan`` command: a thin layer over the library. ``main(argv) -> exit code``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+logger = logging.getLogger("tsgan")
+
+
+class CliError(Exception):
+    """A problem to report in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the C++ start-up chatter TensorFlow writes to fd 2 while it is imported."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _import_keras():
+    with _quiet_stderr():
+        import keras
+        import tensorflow  # noqa: F401
+
+        import tsgan.model  # noqa: F401
+    return keras
+
+
+# --------------------------------------------------------------------------- subcommands
+
+
+def cmd_data(args) -> int:
+    from tsgan.data import daily_curves, load_prices
+
+    prices = load_prices(
+        args.sources,
+        zone=args.zone,
+        time_col=args.time_col,
+        price_col=args.price_col,
+        sequence=args.sequence,
+    )
+    curves = daily_curves(prices, dst=args.dst)
+    a = prices.attrs
+    values = curves.to_numpy()
+    print(
+        f"sources     {', '.join(a['sources'][:3])}{' …' if len(a['sources']) > 3 else ''} ({len(a['sources'])} file(s))"
+    )
+    print(f"format      {a['format']}")
+    zones = f" (file has {', '.join(a['zones'])})" if len(a.get("zones", [])) > 1 else ""
+    print(f"zone        {a['zone'] or 'not stated in the file'}{zones}")
+    print(
+        f"range       {prices.index[0]:%Y-%m-%d %H:%M} .. {prices.index[-1]:%Y-%m-%d %H:%M} {prices.index.tz}"
+    )
+    print(f"resolution  {a['resolution']}")
+    print(f"prices      {len(prices):,} values")
+    print(
+        f"days        {len(curves):,} complete days ({curves.index[0]:%Y-%m-%d} .. {curves.index[-1]:%Y-%m-%d})"
+    )
+    dst = curves.attrs["dst_days"]
+    print(
+        f"DST days    {len(dst)} {'interpolated/averaged' if args.dst == 'interpolate' else ''}"
+        f"{': ' + ', '.join(dst[:6]) + (' …' if len(dst) > 6 else '') if dst else ''}"
+    )
+    dropped = curves.attrs["dropped"]
+    print(f"dropped     {len(dropped)} day(s)")
+    for day, reason in list(dropped.items())[:10]:
+        print(f"  {day}  {reason}")
+    if len(dropped) > 10:
+        print(f"  … and {len(dropped) - 10} more")
+    for note in a.get("notes", []):
+        print(f"note        {note}")
+    print(
+        f"mean        {values.mean():.2f} EUR/MWh   min {values.min():.2f}   max {values.max():.2f}"
+    )
+    print(f"negative    {(values < 0).mean():.2%} of hours")
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from tsgan.data import fetch_prices
+
+    prices = fetch_prices(
+        zone=args.zone,
+        start=args.start,
+        end=args.end,
+        source=args.source,
+        cache_dir=args.cache_dir,
+        base_url=args.base_url,
+    )
+    out = Path(args.out)
+    frame = prices.rename_axis("time").reset_index()
+    frame["time"] = frame["time"].map(lambda t: t.isoformat())
+    _write_table(frame, out)
+    print(f"wrote {len(prices):,} prices ({prices.attrs['resolution']}, {args.zone}) to {out}")
+    return 0
+
+
+def _write_table(frame, out: Path) -> None:
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise CliError(f"{out}: output must end in .csv or .parquet")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.part")
+    if suffix == ".csv":
+        frame.to_csv(tmp, index=False, float_format="%.2f")
+    else:
+        frame.to_parquet(tmp, index=False)
+    tmp.replace(out)
+
+
+def cmd_train(args) -> int:
+    from tsgan.config import RunError, TrainConfig
+
+    overrides = {
+        "out": args.out,
+        "sources": tuple(args.sources) or None,
+        "demo": args.demo or None,
+        "zone": args.zone,
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "loss": args.loss,
+        "gif_every": args.gif_every,
+        "gif": False if args.no_gif else None,
+        "overwrite": args.overwrite or None,
+    }
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise CliError(f"{path}: no such config file")
+        config = TrainConfig.from_toml(
+            path.read_text(encoding="utf-8"), where=str(path), **overrides
+        )
+    else:
+        try:
+            config = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
+        except TypeError as err:
+            raise RunError(str(err)) from None
+    _import_keras()
+    from tsgan.train import train
+
+    print(
+        f"training on {'DEMO DATA (synthetic)' if config.demo else ', '.join(config.sources)} → {config.out}"
+    )
+    try:
+        summary = train(config, progress=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        print(f"interrupted: the run so far is saved in {config.out}", file=sys.stderr)
+        return 130
+    d = summary["data"]
+    print(
+        f"{summary['status']}: {summary['epochs_completed']} epochs on {d['training_days']} days "
+        f"({d['from']}..{d['to']}) in {summary['wall_time_s']:.0f} s → {config.out}"
+    )
+    return 0 if summary["status"] == "finished" else 1
+
+
+def _load_model(path_text: str):
+    keras = _import_keras()
+    path = Path(path_text)
+    if path.is_dir():
+        path = path / "model.keras"
+    if not path.is_file():
+        raise CliError(f"{path}: no such model (give a run directory or a .keras file)")
+    try:
+        return keras.models.load_model(path)
+    except Exception as err:
+        raise CliError(f"{path}: cannot load the model ({str(err).splitlines()[0]})") from None
+
+
+def cmd_sample(args) -> int:
+    import pandas as pd
+
+    from tsgan.data import hour_columns
+
+    if args.n < 1:
+        raise CliError(f"--n must be at least 1, got {args.n}")
+    gan = _load_model(args.model)
+    curves = gan.generate(args.n, seed=args.seed)
+    frame = pd.DataFrame(curves, columns=hour_columns(gan.n_steps))
+    frame.insert(0, "scenario", range(1, args.n + 1))
+    _write_table(frame, Path(args.out))
+    print(f"wrote {args.n} scenarios (EUR/MWh) to {args.out}")
+    return 0
+
+
+def cmd_animate(args) -> int:
+    from tsgan.callbacks import SAMPLES_FILE, render_animation
+
+    run = Path(args.run_dir)
+    samples = run / SAMPLES_FILE
+    if not samples.is_file():
+        raise CliError(f"{samples}: no stored samples (train with the animation on)")
+    out = Path(args.out) if args.out else run / "training.gif"
+    n = render_animation(samples, out, fps=args.fps, every=args.every)
+    print(f"wrote {n} frames to {out}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from tsgan.evaluate import evaluate_run
+
+    _import_keras()
+    report = evaluate_run(
+        args.model,
+        args.test_sources,
+        out=args.out,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        train_sources=args.train,
+        n=args.n,
+        seed=args.seed,
+        zone=args.zone,
+    )
+    print(report)
+    return 0
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tsgan", description="GANs for daily day-ahead electricity price curves.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("data", help="load price files and report what is in them")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="file(s) or folder(s)")
+    p.add_argument("--zone", help="bidding zone in multi-zone files (DE-LU, AT, FR...)")
+    p.add_argument("--time-col", help="time column of a plain table")
+    p.add_argument("--price-col", help="price column of a plain table")
+    p.add_argument("--sequence", help="ENTSO-E auction sequence (default: Sequence 1)")
+    p.add_argument(
+        "--dst", choices=("interpolate", "drop"), default="interpolate", help="DST day policy"
+    )
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("fetch", help="download prices from Energy-Charts or SMARD")
+    p.add_argument("--zone", default="DE-LU")
+    p.add_argument("--start", required=True, help="first delivery day YYYY-MM-DD")
+    p.add_argument("--end", required=True, help="last delivery day YYYY-MM-DD")
+    p.add_argument("--out", required=True, help=".csv or .parquet file")
+    p.add_argument("--source", choices=("energy-charts", "smard"), default="energy-charts")
+    p.add_argument("--cache-dir", default="data/cache", help="download cache (default: data/cache)")
+    p.add_argument("--base-url", help="API root (for mirrors)")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("train", help="train a GAN on daily curves and watch it learn")
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="price file(s) or folder(s)")
+    p.add_argument(
+        "--demo", action="store_true", help="train on the built-in demo market (synthetic)"
+    )
+    p.add_argument("--out", help="run directory")
+    p.add_argument("--zone")
+    p.add_argument(
+        "--from", dest="date_from", metavar="DATE", help="first delivery day (inclusive)"
+    )
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last delivery day (inclusive)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--loss", choices=("bce", "wgan-gp"))
+    gif = p.add_mutually_exclusive_group()
+    gif.add_argument("--gif-every", type=int, metavar="N", help="render every N-th epoch")
+    gif.add_argument("--no-gif", action="store_true", help="no animation")
+    p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace the run in a non-empty RUN_DIR"
+    )
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("sample", help="generate price scenarios from a trained model")
+    p.add_argument("model", metavar="RUN_DIR_OR_MODEL")
+    p.add_argument("--n", type=int, required=True, help="number of scenarios")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help=".csv or .parquet file")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("evaluate", help="score a model against held-out real days and baselines")
+    p.add_argument("model", metavar="RUN_DIR_OR_MODEL")
+    p.add_argument("test_sources", nargs="+", metavar="TEST_SOURCE")
+    p.add_argument("--from", dest="date_from", metavar="DATE")
+    p.add_argument("--to", dest="date_to", metavar="DATE")
+    p.add_argument(
+        "--train", nargs="+", metavar="TRAIN_SOURCE", help="training data (default: the run's)"
+    )
+    p.add_argument("--zone")
+    p.add_argument("--n", type=int, default=2000, help="generated curves")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, metavar="REPORT_DIR")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("animate", help="re-render a run's animation from its stored samples")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--fps", type=float, default=12.0)
+    p.add_argument("--every", type=int, default=1)
+    p.add_argument("--out", help=".gif or .mp4 (default: RUN_DIR/training.gif)")
+    p.set_defaults(func=cmd_animate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``tsgan`` command; returns the exit code (2 for bad input or usage).
+
+    Example:
+        >>> main(["data", "../shared/data/smard"])  # doctest: +SKIP
+        0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from importlib.metadata import version
+
+        print(f"tsgan {version('tsgan')}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(levelname)s %(message)s" if args.debug else "%(message)s")
+        )
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if args.debug else logging.WARNING)
+        logger.propagate = False
+    from tsgan.config import RunError
+    from tsgan.data import DataError
+
+    try:
+        return args.func(args)
+    except (CliError, DataError, RunError, FileNotFoundError, PermissionError) as err:
+        if args.debug:
+            raise
+        print(f"tsgan {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if args.debug:
+            raise
+        print(
+            f"tsgan {args.command}: internal error: {type(err).__name__}: {_one_line(err)} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return " ".join(text.split())

@@ -1,0 +1,101 @@
+"""Run settings: a frozen dataclass saved as TOML in the run directory (no Keras import)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import tomllib
+
+
+class RunError(ValueError):
+    """A run cannot start or finish as asked (existing run directory, bad settings)."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of one training run; saved as ``config.toml`` in the run directory.
+
+    Model hyperparameters go in ``model`` (keyword arguments of :class:`PriceGAN`).
+
+    Example:
+        >>> cfg = TrainConfig(demo=True, out="runs/demo", epochs=5)
+        >>> TrainConfig.from_toml(cfg.to_toml()) == cfg
+        True
+    """
+
+    out: str = ""
+    sources: tuple[str, ...] = ()
+    demo: bool = False
+    zone: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    epochs: int = 300
+    batch_size: int = 64
+    seed: int = 0
+    loss: str = "bce"
+    gif: bool = True
+    gif_every: int = 1
+    overwrite: bool = False
+    model: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 2 or self.gif_every < 1:
+            raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
+        if not self.demo and not self.sources:
+            raise RunError("give a data SOURCE or --demo")
+        if self.demo and self.sources:
+            raise RunError("give either data SOURCEs or --demo, not both")
+        if not self.out:
+            raise RunError("--out RUN_DIR is required")
+
+    # TOML: keys as on the command line ("from", "to", "batch_size"...)
+    _TOML_NAMES: ClassVar[dict[str, str]] = {"date_from": "from", "date_to": "to"}
+
+    def to_toml(self) -> str:
+        """The settings as TOML text (``None`` values are left out)."""
+        lines, model = [], []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "model":
+                model = [
+                    f"{k} = {_toml_value(v)}" for k, v in sorted(value.items()) if v is not None
+                ]
+            elif value is not None:
+                lines.append(f"{self._TOML_NAMES.get(f.name, f.name)} = {_toml_value(value)}")
+        text = "\n".join(lines) + "\n"
+        if model:
+            text += "\n[model]\n" + "\n".join(model) + "\n"
+        return text
+
+    @classmethod
+    def from_toml(cls, text: str, *, where: str = "config", **overrides) -> TrainConfig:
+        """Settings from TOML text; ``overrides`` (e.g. command-line flags) win."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise RunError(f"{where}: not valid TOML ({err})") from None
+        names = {v: k for k, v in cls._TOML_NAMES.items()}
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {}
+        for key, value in data.items():
+            name = names.get(key, key.replace("-", "_"))
+            if name not in known:
+                raise RunError(
+                    f"{where}: unknown setting {key!r} (known: {', '.join(sorted(known))})"
+                )
+            values[name] = tuple(value) if name == "sources" else value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string

@@ -1,0 +1,260 @@
+"""Pure drawing functions on ``matplotlib.figure.Figure`` (never pyplot's global state)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+REAL_COLOR = "0.55"
+GENERATED_COLOR = "tab:orange"
+GENERATED_MEAN_COLOR = "tab:red"
+D_COLOR = "tab:blue"
+G_COLOR = "tab:green"
+
+
+def curve_ylim(
+    curves: np.ndarray, *, quantiles: tuple[float, float] = (0.005, 0.995), pad: float = 0.1
+) -> tuple[float, float]:
+    """Y-limits (EUR/MWh) from the real data's quantiles, with some room.
+
+    Example:
+        >>> curve_ylim(np.array([[0.0, 100.0]]), quantiles=(0, 1), pad=0.1)
+        (-10.0, 110.0)
+    """
+    lo, hi = np.quantile(np.asarray(curves, dtype="float64"), quantiles)
+    span = max(hi - lo, 1.0)
+    return float(lo - pad * span), float(hi + pad * span)
+
+
+def _hour_axis(ax, n_steps: int) -> np.ndarray:
+    hours = np.arange(n_steps) * 24.0 / n_steps
+    ax.set_xlim(0, 24 - 24.0 / n_steps)
+    ax.set_xticks(range(0, 24, 3))
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel("price (EUR/MWh)")
+    ax.grid(alpha=0.3)
+    return hours
+
+
+@dataclass
+class TrainingFigure:
+    """A figure whose generated curves and losses are redrawn cheaply, frame after frame."""
+
+    fig: Figure
+    canvas: FigureCanvasAgg
+    ax_curves: object
+    ax_loss: object
+    generated: list
+    generated_mean: object
+    d_line: object
+    g_line: object
+    marker: object
+    title: object
+    epochs: int
+    loss_limits: tuple[float, float] = (0.0, 1.0)
+    background: object = None
+    animated: list = field(default_factory=list)
+
+
+def training_figure(
+    real: np.ndarray | None,
+    *,
+    n_generated: int,
+    epochs: int,
+    ylim: tuple[float, float],
+    n_steps: int = 24,
+    dpi: int = 80,
+    figsize: tuple[float, float] = (10.0, 4.0),
+    subtitle: str = "",
+) -> TrainingFigure:
+    """Build the two-panel training figure: curves (left) and losses (right).
+
+    Real curves are drawn once in thin grey; the generated curves, the losses, the epoch
+    marker and the title are the only artists that change from frame to frame.
+
+    Example:
+        >>> tfig = training_figure(np.zeros((3, 24)), n_generated=2, epochs=10, ylim=(-1, 1))
+        >>> render_frame(tfig, epoch=1, generated=np.zeros((2, 24)), d_loss=[1.4], g_loss=[0.7]).shape
+        (320, 800, 3)
+    """
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    canvas = FigureCanvasAgg(fig)
+    ax_c, ax_l = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
+    hours = _hour_axis(ax_c, n_steps)
+    ax_c.set_ylim(*ylim)
+    if real is not None and len(real):
+        real = np.asarray(real)
+        for i, curve in enumerate(real):
+            ax_c.plot(
+                hours,
+                curve,
+                color=REAL_COLOR,
+                lw=0.6,
+                alpha=0.35,
+                label=f"real days ({len(real)})" if i == 0 else None,
+            )
+        ax_c.plot(hours, real.mean(axis=0), color="black", lw=2.0, ls="--", label="real mean")
+    generated = [
+        ax_c.plot(
+            hours,
+            np.full(n_steps, np.nan),
+            color=GENERATED_COLOR,
+            lw=1.0,
+            alpha=0.75,
+            animated=True,
+            label=f"generated ({n_generated})" if i == 0 else None,
+        )[0]
+        for i in range(n_generated)
+    ]
+    (gen_mean,) = ax_c.plot(
+        hours,
+        np.full(n_steps, np.nan),
+        color=GENERATED_MEAN_COLOR,
+        lw=2.2,
+        animated=True,
+        label="generated mean",
+    )
+    ax_c.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.0,
+        borderaxespad=0.2,
+    )
+
+    ax_l.set_xlim(1, max(epochs, 2))
+    ax_l.set_xlabel("epoch")
+    ax_l.set_ylabel("loss")
+    ax_l.grid(alpha=0.3)
+    (d_line,) = ax_l.plot(
+        [], [], color=D_COLOR, lw=1.6, label="discriminator (d_loss)", animated=True
+    )
+    (g_line,) = ax_l.plot([], [], color=G_COLOR, lw=1.6, label="generator (g_loss)", animated=True)
+    marker = ax_l.axvline(1, color="0.3", ls=":", lw=1.0, animated=True)
+    ax_l.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+        handlelength=1.5,
+        borderaxespad=0.2,
+    )
+    title = fig.suptitle("epoch 0", fontsize=12, fontweight="bold", animated=True)
+    if subtitle:
+        fig.text(0.995, 0.005, subtitle, ha="right", va="bottom", fontsize=7, color="0.4")
+    tfig = TrainingFigure(
+        fig, canvas, ax_c, ax_l, generated, gen_mean, d_line, g_line, marker, title, epochs
+    )
+    tfig.animated = [*generated, gen_mean, d_line, g_line, marker, title]
+    _set_loss_limits(tfig, (0.0, 1.0))
+    return tfig
+
+
+PLOT_COLORS = (REAL_COLOR, GENERATED_COLOR, GENERATED_MEAN_COLOR, D_COLOR, G_COLOR)
+
+
+def plot_palette() -> np.ndarray:
+    """The RGB colours of the training figure, each blended with white, plus a grey ramp.
+
+    A GIF palette built from these keeps every line its own colour in every frame.
+
+    Example:
+        >>> plot_palette().shape[1]
+        3
+    """
+    from matplotlib.colors import to_rgb
+
+    alphas = np.linspace(0.1, 1.0, 10)
+    blends = [(1 - a) + a * np.asarray(to_rgb(c)) for c in PLOT_COLORS for a in alphas]
+    greys = [np.full(3, v) for v in np.linspace(0.0, 1.0, 24)]
+    return (np.asarray(blends + greys) * 255).round().astype(np.uint8)
+
+
+def _set_loss_limits(tfig: TrainingFigure, limits: tuple[float, float]) -> None:
+    """Set the loss axis range and redraw the static background (only when it grows)."""
+    tfig.loss_limits = limits
+    tfig.ax_loss.set_ylim(*limits)
+    tfig.canvas.draw()
+    tfig.background = tfig.canvas.copy_from_bbox(tfig.fig.bbox)
+
+
+def render_frame(
+    tfig: TrainingFigure,
+    *,
+    epoch: int,
+    generated: np.ndarray,
+    d_loss: Sequence[float],
+    g_loss: Sequence[float],
+) -> np.ndarray:
+    """Draw one frame and return it as an ``(H, W, 3)`` uint8 RGB array.
+
+    ``d_loss``/``g_loss`` hold one value per epoch from the first up to ``epoch``.
+    """
+    losses = np.asarray([*d_loss, *g_loss], dtype="float64")
+    finite = losses[np.isfinite(losses)]
+    if finite.size:
+        lo, hi = tfig.loss_limits
+        if finite.min() < lo or finite.max() > hi:  # grow the axis, never shrink it
+            _set_loss_limits(tfig, (min(lo, 1.25 * finite.min()), max(hi, 1.25 * finite.max())))
+    for line, curve in zip(tfig.generated, generated, strict=False):
+        line.set_ydata(curve)
+    tfig.generated_mean.set_ydata(np.asarray(generated).mean(axis=0))
+    x = np.arange(1, len(d_loss) + 1)
+    tfig.d_line.set_data(x, d_loss)
+    tfig.g_line.set_data(x, g_loss)
+    tfig.marker.set_xdata([epoch, epoch])
+    tfig.title.set_text(f"epoch {epoch}/{tfig.epochs}")
+    tfig.canvas.restore_region(tfig.background)
+    for artist in tfig.animated:
+        tfig.fig.draw_artist(artist)
+    tfig.canvas.blit(tfig.fig.bbox)
+    return np.asarray(tfig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def loss_figure(history: Mapping[str, Sequence[float]], *, dpi: int = 100) -> Figure:
+    """The full training history: losses (top) and the discriminator's verdicts (bottom).
+
+    Example:
+        >>> fig = loss_figure({"d_loss": [1.4, 1.2], "g_loss": [0.7, 0.9],
+        ...                    "d_real": [0.5, 0.6], "d_fake": [0.5, 0.4]})
+        >>> len(fig.axes)
+        2
+    """
+    fig = Figure(figsize=(8, 5.5), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax_loss, ax_verdict = fig.subplots(2, 1, sharex=True)
+    epochs = np.arange(1, len(history.get("d_loss", [])) + 1)
+    ax_loss.plot(epochs, history.get("d_loss", []), color=D_COLOR, label="discriminator (d_loss)")
+    ax_loss.plot(epochs, history.get("g_loss", []), color=G_COLOR, label="generator (g_loss)")
+    ax_loss.set_ylabel("loss")
+    ax_loss.legend(fontsize=8)
+    ax_loss.grid(alpha=0.3)
+    ax_loss.set_title("training history", fontsize=11)
+    if "d_real" in history:
+        ax_verdict.plot(epochs, history["d_real"], color="black", label="D on real days (d_real)")
+        ax_verdict.plot(
+            epochs, history["d_fake"], color=GENERATED_COLOR, label="D on generated days (d_fake)"
+        )
+        ax_verdict.legend(fontsize=8)
+    ax_verdict.set_ylabel("discriminator output")
+    ax_verdict.set_xlabel("epoch")
+    ax_verdict.grid(alpha=0.3)
+    return fig
+
+
+def save_figure(fig: Figure, path) -> None:
+    """Write a figure atomically (temporary name, then rename)."""
+    from pathlib import Path
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    fig.savefig(tmp, format=path.suffix.lstrip(".") or "png")
+    tmp.replace(path)

@@ -1,0 +1,206 @@
+"""One training run: settings → data → PriceGAN → run directory. The CLI is a thin layer on top."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import platform
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+import tsgan
+from tsgan.callbacks import EpochProgress, TrainingAnimation
+from tsgan.config import RunError, TrainConfig
+from tsgan.data import DataError, daily_curves, demo_prices, load_prices
+from tsgan.model import PriceGAN
+
+logger = logging.getLogger(__name__)
+
+RUN_FILES = (
+    "model.keras",
+    "config.toml",
+    "history.csv",
+    "training.gif",
+    "losses.png",
+    "samples.png",
+    "run.json",
+)
+
+
+def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
+    """Create the run directory; refuse a non-empty one unless ``overwrite``."""
+    run = Path(out)
+    if run.exists() and not run.is_dir():
+        raise RunError(f"{run}: exists and is not a directory")
+    if run.is_dir() and any(run.iterdir()):
+        if not overwrite:
+            raise RunError(
+                f"{run}: run directory is not empty (use --overwrite to replace its run)"
+            )
+        for name in (*RUN_FILES, "samples.npz"):
+            (run / name).unlink(missing_ok=True)
+    run.mkdir(parents=True, exist_ok=True)
+    return run
+
+
+def training_curves(config: TrainConfig) -> tuple[pd.DataFrame, pd.Series]:
+    """The daily curves a run trains on, and the prices they come from."""
+    prices = (
+        demo_prices(seed=config.seed)
+        if config.demo
+        else load_prices(list(config.sources), zone=config.zone)
+    )
+    curves = daily_curves(prices)
+    dropped = curves.attrs.get("dropped", {})
+    selected = curves.loc[config.date_from : config.date_to]
+    if selected.empty:
+        raise DataError(
+            f"no complete day between {config.date_from or 'the start'} and {config.date_to or 'the end'} "
+            f"(data has {curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d})"
+        )
+    selected.attrs = {**curves.attrs, "dropped": dropped}
+    return selected, prices
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def save_model(model: keras.Model, path: Path) -> None:
+    """``model.save`` under a temporary ``.keras`` name, then rename."""
+    tmp = path.with_name(f".{path.stem}.part.keras")
+    model.save(tmp)
+    tmp.replace(path)
+
+
+def versions() -> dict[str, str]:
+    import tensorflow as tf
+
+    return {
+        "tsgan": tsgan.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def train(config: TrainConfig, *, progress=print) -> dict:
+    """Run one training as configured; everything lands in ``config.out``.
+
+    The run directory receives ``model.keras``, ``config.toml``, ``history.csv``,
+    ``training.gif``, ``losses.png``, ``samples.png``, ``samples.npz`` and ``run.json``.
+    Ctrl-C, a NaN loss or an error still leave a saved model, the animation so far and a
+    ``run.json`` whose ``status`` says how the run ended.
+
+    Args:
+        config: the run's settings.
+        progress: called with one line per epoch (None for silence).
+
+    Returns:
+        The contents of ``run.json``.
+
+    Example:
+        >>> summary = train(TrainConfig(demo=True, out="runs/doc", epochs=2))  # doctest: +SKIP
+        >>> summary["status"]                                                  # doctest: +SKIP
+        'finished'
+    """
+    run = prepare_run_dir(config.out, overwrite=config.overwrite)
+    _write_atomic(run / "config.toml", config.to_toml())
+    curves, prices = training_curves(config)
+    if len(curves) < config.batch_size:
+        raise RunError(
+            f"only {len(curves)} training days, fewer than --batch-size {config.batch_size}"
+        )
+    keras.utils.set_random_seed(config.seed)
+    gan = PriceGAN(loss=config.loss, seed=config.seed, **config.model)
+    gan.compile(steps_per_execution=8)
+    zone = prices.attrs.get("zone") or "unknown zone"
+    span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
+    label = "DEMO DATA (synthetic)" if config.demo else f"{zone} {span}"
+    callbacks = [
+        keras.callbacks.CSVLogger(str(run / "history.csv")),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+    animation = None
+    if config.gif:
+        animation = TrainingAnimation(
+            run / "training.gif",
+            real=curves,
+            every=config.gif_every,
+            seed=config.seed,
+            subtitle=f"tsgan · {label}"
+            + ("" if config.demo else " · data: Bundesnetzagentur | SMARD.de"),
+        )
+        callbacks.append(animation)
+    if progress is not None:
+        callbacks.append(EpochProgress(progress))
+    summary = {
+        "status": "running",
+        "data": {
+            "sources": prices.attrs.get("sources", []),
+            "format": prices.attrs.get("format"),
+            "zone": zone,
+            "from": f"{curves.index[0]:%Y-%m-%d}",
+            "to": f"{curves.index[-1]:%Y-%m-%d}",
+            "training_days": len(curves),
+            "dropped_days": curves.attrs.get("dropped", {}),
+            "dst_days": curves.attrs.get("dst_days", []),
+            "demo": config.demo,
+        },
+        "seed": config.seed,
+        "epochs_planned": config.epochs,
+        "versions": versions(),
+        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    _write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+    start = time.perf_counter()
+    status = "finished"
+    try:
+        gan.fit(
+            curves.to_numpy(),
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            callbacks=callbacks,
+            verbose=0,
+        )
+        if gan.stop_training:
+            status = "stopped: NaN loss"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    except BaseException as err:
+        status = f"failed: {type(err).__name__}: {err}"
+        raise
+    finally:
+        history = gan.history.history if getattr(gan, "history", None) is not None else {}
+        epochs_done = len(history.get("d_loss", []))
+        if animation is not None:
+            try:
+                animation.finish()
+            except Exception as err:  # the model and run.json still get written
+                logger.error("animation: %s", err)
+        if epochs_done:
+            save_model(gan, run / "model.keras")
+        summary.update(
+            status=status,
+            epochs_completed=epochs_done,
+            wall_time_s=round(time.perf_counter() - start, 1),
+            final={
+                k: (None if not math.isfinite(v[-1]) else round(float(v[-1]), 5))
+                for k, v in history.items()
+                if v
+            },
+        )
+        _write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+    return summary
