@@ -101,8 +101,10 @@ class TrainingAnimation(keras.callbacks.Callback):
             self.real, self.ylim = None, None
         self.epochs_rendered: list[int] = []
         self.generated: list[np.ndarray] = []
-        self.d_loss: list[float] = []
-        self.g_loss: list[float] = []
+        self.history: dict[str, list[float]] = {
+            k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake")
+        }
+        self.d_loss, self.g_loss = self.history["d_loss"], self.history["g_loss"]
         self._queue: queue.Queue | None = None
         self._worker: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -133,8 +135,8 @@ class TrainingAnimation(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         logs = logs or {}
-        self.d_loss.append(float(logs.get("d_loss", np.nan)))
-        self.g_loss.append(float(logs.get("g_loss", np.nan)))
+        for key, values in self.history.items():
+            values.append(float(logs.get(key, np.nan)))
         number = epoch + 1
         last = number == self.total_epochs or getattr(self.model, "stop_training", False)
         if number % self.every and not last:
@@ -198,11 +200,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         self._worker.join()
         self._worker = None
         self._store_samples()
-        history = {"d_loss": self.d_loss, "g_loss": self.g_loss}
-        model_history = getattr(self.model, "history", None)
-        if model_history is not None and getattr(model_history, "history", None):
-            history = {k: v for k, v in model_history.history.items()} | history
-        save_figure(loss_figure(history), self.path.with_name("losses.png"))
+        save_figure(loss_figure(self.history), self.path.with_name("losses.png"))
         if getattr(self, "_last_frame", None) is not None:
             from PIL import Image
 

@@ -59,6 +59,8 @@ class TrainConfig:
         lines, model = [], []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name == "overwrite":  # an instruction for this run, not a setting to repeat
+                continue
             if f.name == "model":
                 model = [
                     f"{k} = {_toml_value(v)}" for k, v in sorted(value.items()) if v is not None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 REAL_COLOR = "0.55"
 GENERATED_COLOR = "tab:orange"
@@ -130,6 +131,7 @@ def training_figure(
     )
 
     ax_l.set_xlim(1, max(epochs, 2))
+    ax_l.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_l.set_xlabel("epoch")
     ax_l.set_ylabel("loss")
     ax_l.grid(alpha=0.3)
@@ -155,6 +157,7 @@ def training_figure(
     )
     tfig.animated = [*generated, gen_mean, d_line, g_line, marker, title]
     _set_loss_limits(tfig, (0.0, 1.0))
+    fig.set_layout_engine("none")  # freeze the layout: later redraws must not move the panels
     return tfig
 
 

@@ -1,0 +1,139 @@
+"""TrainingAnimation: frames, fixed axes, interruption, re-rendering from stored samples."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from tsgan import PriceGAN, TrainingAnimation
+from tsgan.cli import main
+from tsgan.gifwriter import GifStream
+
+TINY = {"latent_dim": 4, "generator_units": (16,), "discriminator_units": (16,)}
+
+
+def frames(path) -> list[np.ndarray]:
+    image = Image.open(path)
+    out = []
+    for i in range(image.n_frames):
+        image.seek(i)
+        out.append(np.asarray(image.convert("RGB")))
+    return out
+
+
+@pytest.fixture
+def trained(curves, tmp_path):
+    gan = PriceGAN(**TINY)
+    anim = TrainingAnimation(tmp_path / "run" / "training.gif", real=curves, n_samples=6)
+    gan.fit(curves, epochs=5, batch_size=32, verbose=0, callbacks=[anim])
+    return gan, anim, tmp_path / "run"
+
+
+def test_gif_has_a_frame_per_epoch_and_loops(trained):
+    _, anim, run = trained
+    gif = Image.open(run / "training.gif")
+    assert gif.n_frames == 5
+    assert gif.info["loop"] == 0
+    assert gif.size == (720, 288)
+    assert {p.name for p in run.iterdir()} == {
+        "training.gif",
+        "losses.png",
+        "samples.png",
+        "samples.npz",
+    }
+    shots = frames(run / "training.gif")
+    assert all(not np.array_equal(a, b) for a, b in zip(shots, shots[1:], strict=False))
+    # the y-axis (ticks and labels of the curve panel) is pixel-identical in every frame
+    y_axis = [s[30:260, :38] for s in shots]
+    assert all(np.array_equal(y_axis[0], y) for y in y_axis[1:])
+    assert anim._figure.ax_curves.get_ylim() == pytest.approx(anim.ylim)
+    stored = np.load(run / "samples.npz")
+    assert stored["generated"].shape == (5, 6, 24) and list(stored["epochs"]) == [1, 2, 3, 4, 5]
+    last = np.asarray(Image.open(run / "samples.png").convert("RGB"))
+    np.testing.assert_allclose(last.mean(), shots[-1].mean(), atol=2)  # the last frame
+
+
+def test_every_and_the_last_epoch(curves, tmp_path):
+    gan = PriceGAN(**TINY)
+    anim = TrainingAnimation(tmp_path / "a.gif", real=curves, every=3)
+    gan.fit(curves, epochs=7, batch_size=32, verbose=0, callbacks=[anim])
+    assert anim.epochs_rendered == [3, 6, 7]
+    assert Image.open(tmp_path / "a.gif").n_frames == 3
+
+
+class Interrupt(keras.callbacks.Callback):
+    def __init__(self, at: int, error: type[BaseException]) -> None:
+        super().__init__()
+        self.at, self.error = at, error
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.at:
+            raise self.error("stop")
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
+def test_interrupted_fit_leaves_a_valid_gif(curves, tmp_path, error):
+    gan = PriceGAN(**TINY)
+    anim = TrainingAnimation(tmp_path / "training.gif", real=curves)
+    with pytest.raises(error):
+        gan.fit(curves, epochs=50, batch_size=32, verbose=0, callbacks=[anim, Interrupt(3, error)])
+    deadline = time.monotonic() + 20  # the drawing thread catches up without any call
+    while time.monotonic() < deadline:
+        if (tmp_path / "training.gif").exists() and Image.open(
+            tmp_path / "training.gif"
+        ).n_frames == 3:
+            break
+        time.sleep(0.1)
+    assert Image.open(tmp_path / "training.gif").n_frames == 3
+    assert len(frames(tmp_path / "training.gif")) == 3  # every frame decodes
+    anim.finish()
+    assert Image.open(tmp_path / "training.gif").n_frames == 3
+    assert (tmp_path / "losses.png").exists() and not list(tmp_path.glob(".*part*"))
+
+
+def test_nan_stop_keeps_the_frames(curves, tmp_path):
+    bad = curves.copy()
+    gan = PriceGAN(**TINY)
+    gan.adapt(bad.to_numpy())
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e30), g_optimizer=keras.optimizers.Adam(1e30))
+    anim = TrainingAnimation(tmp_path / "training.gif", real=curves)
+    gan.fit(
+        bad, epochs=30, batch_size=32, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN(), anim]
+    )
+    assert 1 <= Image.open(tmp_path / "training.gif").n_frames == len(anim.epochs_rendered)
+
+
+def test_animate_rerenders_from_samples(trained, tmp_path):
+    _, _, run = trained
+    assert main(["animate", str(run), "--out", str(tmp_path / "again.gif"), "--fps", "4"]) == 0
+    again = Image.open(tmp_path / "again.gif")
+    assert again.n_frames == 5 and again.info["duration"] == 250
+    assert main(["animate", str(run), "--every", "2", "--out", str(tmp_path / "half.gif")]) == 0
+    assert Image.open(tmp_path / "half.gif").n_frames == 3  # epochs 1, 3, 5
+    np.testing.assert_array_equal(
+        frames(tmp_path / "again.gif")[-1], frames(run / "training.gif")[-1]
+    )
+
+
+def test_mp4(trained, tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    _, _, run = trained
+    assert main(["animate", str(run), "--out", str(tmp_path / "video.mp4")]) == 0
+    assert (tmp_path / "video.mp4").stat().st_size > 1000
+
+
+def test_gif_stream_is_valid_after_every_frame(tmp_path):
+    out = tmp_path / "s.gif"
+    stream = GifStream(out, fps=10)
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        stream.append(rng.integers(0, 255, (16, 20, 3), dtype=np.uint8))
+        stream.publish()
+        assert Image.open(out).n_frames == i + 1
+    stream.close()
+    decoded = frames(out)
+    assert len(decoded) == 4 and decoded[0].shape == (16, 20, 3)
