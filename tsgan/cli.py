@@ -44,9 +44,11 @@ def _quiet_stderr():
 def _import_keras():
     with _quiet_stderr():
         import keras
-        import tensorflow  # noqa: F401
+        import tensorflow as tf
 
         import tsgan.model  # noqa: F401
+
+        tf.config.list_physical_devices()  # device discovery logs its CUDA probing here
     return keras
 
 

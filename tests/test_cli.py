@@ -1,0 +1,214 @@
+"""The tsgan command, in-process through main() and once as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from tsgan.cli import main
+from tsgan.config import TrainConfig
+
+SMARD = "smard/Gro_handelspreise_202401010000_202501010000_Stunde.csv"
+
+
+def tsgan_command() -> list[str]:
+    exe = shutil.which("tsgan", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "tsgan"]
+
+
+def test_data_report(shared_data, capsys):
+    assert main(["data", str(shared_data / SMARD)]) == 0
+    out = capsys.readouterr().out
+    for expected in (
+        "format      SMARD CSV",
+        "zone        DE-LU",
+        "resolution  60min",
+        "366 complete days",
+        "DST days    2",
+        "2024-03-31",
+        "dropped     0 day(s)",
+        "negative    5.20% of hours",
+        "max 936.28",
+    ):
+        assert expected in out
+
+
+def test_data_report_shows_dropped_days(shared_data, capsys):
+    assert main(["data", str(shared_data / "epftoolbox" / "DE.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "dropped     6 day(s)" in out and "2012-10-28  incomplete: 24 of 25" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["data", "no/such/file.csv"],
+            "tsgan data: error: no/such/file.csv: no such file or directory",
+        ),
+        (
+            ["train", "--demo", "--out", "{tmp}/r", "--loss", "foo"],
+            "argument --loss: invalid choice: 'foo'",
+        ),
+        (["train", "--out", "{tmp}/r"], "tsgan train: error: give a data SOURCE or --demo"),
+        (["sample", "{tmp}", "--n", "3", "--out", "{tmp}/s.csv"], "no such model"),
+        (
+            ["train", "--demo", "--out", "{tmp}/r", "--config", "{tmp}/missing.toml"],
+            "missing.toml: no such config file",
+        ),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(argv, message, tmp_path, capsys):
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    with pytest.raises(SystemExit) if "foo" in argv else _nothing() as info:
+        code = main(argv)
+    code = info.value.code if info is not None and hasattr(info, "value") else code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_non_empty_run_dir_needs_overwrite(tmp_path, capsys):
+    (tmp_path / "old.txt").write_text("x")
+    assert main(["train", "--demo", "--out", str(tmp_path), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "run directory is not empty (use --overwrite" in err and err.count("\n") == 1
+
+
+def test_config_file_and_flags(tmp_path):
+    cfg = TrainConfig(
+        demo=True,
+        out=str(tmp_path / "run"),
+        epochs=7,
+        date_from="2022-01-01",
+        model={"latent_dim": 8},
+    )
+    text = cfg.to_toml()
+    assert 'from = "2022-01-01"' in text and "[model]" in text and "latent_dim = 8" in text
+    (tmp_path / "c.toml").write_text(text)
+    merged = TrainConfig.from_toml(text, epochs=3)
+    assert (
+        merged.epochs == 3
+        and merged.date_from == "2022-01-01"
+        and merged.model == {"latent_dim": 8}
+    )
+    (tmp_path / "bad.toml").write_text("epochs = 2\nlearning_rate = 3\n")
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(tmp_path / "bad.toml"),
+                "--demo",
+                "--out",
+                str(tmp_path / "x"),
+            ]
+        )
+        == 2
+    )
+
+
+def test_train_sample_as_a_user_would(tmp_path):
+    """Subprocess: train on the demo for 2 epochs, sample 10 scenarios to CSV."""
+    run = tmp_path / "runs" / "demo"
+    env = os.environ | {"PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [
+            *tsgan_command(),
+            "train",
+            "--demo",
+            "--out",
+            str(run),
+            "--epochs",
+            "2",
+            "--from",
+            "2023-01-01",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "epoch 2/2" in proc.stdout and "finished: 2 epochs on 731 days" in proc.stdout
+    assert "cuda" not in proc.stderr.lower() and "absl" not in proc.stderr  # no TensorFlow chatter
+    for name in (
+        "model.keras",
+        "config.toml",
+        "history.csv",
+        "training.gif",
+        "losses.png",
+        "samples.png",
+        "run.json",
+    ):
+        assert (run / name).is_file(), name
+    history = pd.read_csv(run / "history.csv")
+    assert list(history["epoch"]) == [0, 1] and {"d_loss", "g_loss", "d_real", "d_fake"} <= set(
+        history.columns
+    )
+
+    out = tmp_path / "scenarios.csv"
+    proc = subprocess.run(
+        [*tsgan_command(), "sample", str(run), "--n", "10", "--seed", "3", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["scenario"] + [f"h{h:02d}" for h in range(24)]
+    assert list(frame["scenario"]) == list(range(1, 11))
+    prices = frame.drop(columns="scenario").to_numpy()
+    assert prices.min() >= -500 and prices.max() <= 4000 and 0 < prices.mean() < 300  # EUR/MWh
+
+    proc = subprocess.run(
+        [*tsgan_command(), "train", "--demo", "--out", str(run), "--epochs", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "not empty" in proc.stderr
+
+
+def test_sample_parquet_in_process(tmp_path):
+    run = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                "--demo",
+                "--out",
+                str(run),
+                "--epochs",
+                "1",
+                "--no-gif",
+                "--from",
+                "2024-06-01",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["sample", str(run / "model.keras"), "--n", "5", "--out", str(tmp_path / "s.parquet")])
+        == 0
+    )
+    frame = pd.read_parquet(tmp_path / "s.parquet")
+    assert frame.shape == (5, 25)
+    assert not (run / "training.gif").exists()
