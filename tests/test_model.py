@@ -41,7 +41,7 @@ def test_fit_tracks_finite_losses(curves, loss):
 
 
 def test_shapes_and_units(curves):
-    gan = tiny()
+    gan = tiny(pac=2)
     gan.fit(curves, epochs=1, batch_size=32, verbose=0)
     out = gan.generate(7, seed=0)
     assert out.shape == (7, 24) and out.dtype == np.float64
@@ -67,7 +67,7 @@ def test_transform_round_trip_and_heavy_tails():
 
 
 def test_discriminator_step_leaves_generator_and_vice_versa(curves):
-    gan = tiny(dropout=0.5)
+    gan = tiny(dropout=0.5, loss="bce")
     gan.adapt(curves.to_numpy())
     real = gan.to_unit(curves.to_numpy()[:32])
     gan.generator_step(32)  # build the optimizers
@@ -115,7 +115,7 @@ def test_generate_is_deterministic_by_seed(curves):
 
 
 def test_save_load_generate_and_continue(curves, tmp_path):
-    gan = tiny(ema=0.9)
+    gan = tiny(ema=0.9, pac=2, loss="bce")
     gan.compile(steps_per_execution=2, jit_compile=False)
     gan.fit(curves, epochs=2, batch_size=32, verbose=0)
     path = tmp_path / "model.keras"

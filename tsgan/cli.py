@@ -226,21 +226,47 @@ def cmd_animate(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from tsgan.evaluate import evaluate_run
+    from tsgan.config import TrainConfig
+    from tsgan.data import daily_curves, load_prices
+    from tsgan.evaluate import evaluate, write_report
 
-    _import_keras()
-    report = evaluate_run(
-        args.model,
-        args.test_sources,
-        out=args.out,
-        date_from=args.date_from,
-        date_to=args.date_to,
-        train_sources=args.train,
-        n=args.n,
-        seed=args.seed,
-        zone=args.zone,
+    gan = _load_model(args.model)
+    run = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
+    test = daily_curves(load_prices(args.test_sources, zone=args.zone)).loc[
+        args.date_from : args.date_to
+    ]
+    if test.empty:
+        raise CliError("no test day in the selected range")
+    if args.train:
+        train = daily_curves(load_prices(args.train, zone=args.zone))
+    else:
+        from tsgan.train import training_curves
+
+        config_file = run / "config.toml"
+        if not config_file.is_file():
+            raise CliError(f"{config_file}: not found; give the training data with --train")
+        train, _ = training_curves(
+            TrainConfig.from_toml(config_file.read_text(encoding="utf-8"), where=str(config_file))
+        )
+    if test.shape[1] != gan.n_steps or train.shape[1] != gan.n_steps:
+        raise CliError(f"the model makes {gan.n_steps} values a day, the data has {test.shape[1]}")
+    overlap = test.index.intersection(train.index)
+    if len(overlap):
+        logger.warning(
+            "%d test days are also training days: the scores are not out-of-sample", len(overlap)
+        )
+    print(
+        f"evaluating {run} on {len(test)} test days ({test.index[0]:%Y-%m-%d}..{test.index[-1]:%Y-%m-%d}), "
+        f"{len(train)} training days, {args.n} scenarios",
+        flush=True,
     )
-    print(report)
+    results = evaluate(lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed)
+    out = write_report(results, test, args.out, title=f"tsgan evaluation of {run}")
+    matched = results["matched"]
+    for key in ("delta_es", "crps_mean", "one_nn_accuracy", "coverage"):
+        row = "  ".join(f"{name} {matched[name][key]['mean']:.3g}" for name in matched)
+        print(f"{key:16s} {row}")
+    print(f"wrote {out}/report.md, metrics.json and figures")
     return 0
 
 

@@ -35,7 +35,7 @@ class TrainConfig:
     epochs: int = 300
     batch_size: int = 64
     seed: int = 0
-    loss: str = "bce"
+    loss: str = "wgan-gp"
     gif: bool = True
     gif_every: int = 1
     overwrite: bool = False

@@ -261,3 +261,110 @@ def save_figure(fig: Figure, path) -> None:
     tmp = path.with_name(f".{path.name}.part")
     fig.savefig(tmp, format=path.suffix.lstrip(".") or "png")
     tmp.replace(path)
+
+
+def evaluation_figures(
+    real: np.ndarray, generated: np.ndarray, *, dpi: int = 100
+) -> dict[str, Figure]:
+    """The figures of an evaluation report, real (test) days against generated ones.
+
+    Returns figures named ``profile_bands``, ``hourly_quantiles``, ``correlations``,
+    ``pca_scatter`` and ``daily_histograms``.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> sorted(evaluation_figures(rng.normal(size=(50, 24)), rng.normal(size=(80, 24))))[:2]
+        ['correlations', 'daily_histograms']
+    """
+    from scipy.stats import spearmanr
+
+    real, generated = np.asarray(real, dtype="float64"), np.asarray(generated, dtype="float64")
+    hours = np.arange(real.shape[1]) * 24.0 / real.shape[1]
+    figures: dict[str, Figure] = {}
+
+    def new(figsize=(8, 4.5), ncols=1):
+        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots(1, ncols)
+
+    fig, ax = new()
+    for data, color, label in (
+        (real, "black", "real (test days)"),
+        (generated, GENERATED_MEAN_COLOR, "generated"),
+    ):
+        lo, hi = np.percentile(data, [5, 95], axis=0)
+        ax.fill_between(hours, lo, hi, color=color, alpha=0.15, label=f"{label} 5–95%")
+        ax.plot(hours, data.mean(axis=0), color=color, lw=2, label=f"{label} mean")
+    _hour_axis(ax, real.shape[1])
+    ax.legend(fontsize=8)
+    ax.set_title("mean daily profile with 5–95% bands")
+    figures["profile_bands"] = fig
+
+    fig, ax = new()
+    for q, style in zip((5, 25, 50, 75, 95), (":", "--", "-", "--", ":"), strict=True):
+        ax.plot(
+            hours,
+            np.percentile(real, q, axis=0),
+            color="black",
+            ls=style,
+            lw=1.2,
+            label=f"real q{q}",
+        )
+        ax.plot(
+            hours,
+            np.percentile(generated, q, axis=0),
+            color=GENERATED_MEAN_COLOR,
+            ls=style,
+            lw=1.2,
+            label=f"generated q{q}",
+        )
+    _hour_axis(ax, real.shape[1])
+    ax.legend(fontsize=7, ncol=2)
+    ax.set_title("per-hour quantiles")
+    figures["hourly_quantiles"] = fig
+
+    fig, axes = new((10, 4.5), 2)
+    for ax, data, title in ((axes[0], real, "real (test days)"), (axes[1], generated, "generated")):
+        image = ax.imshow(spearmanr(data).statistic, vmin=-1, vmax=1, cmap="RdBu_r", origin="lower")
+        ax.set(title=f"Spearman correlation of hours: {title}", xlabel="hour", ylabel="hour")
+    fig.colorbar(image, ax=axes, shrink=0.8)
+    figures["correlations"] = fig
+
+    fig, ax = new((6.5, 5.5))
+    mean = real.mean(axis=0)
+    _, _, vt = np.linalg.svd(real - mean, full_matrices=False)
+    for data, color, label, size in (
+        (generated, GENERATED_COLOR, "generated", 6),
+        (real, "black", "real (test days)", 10),
+    ):
+        z = (data - mean) @ vt[:2].T
+        ax.scatter(z[:, 0], z[:, 1], s=size, alpha=0.5, color=color, label=label, linewidths=0)
+    ax.set(
+        xlabel="PC 1 of real days",
+        ylabel="PC 2 of real days",
+        title="curves in the plane of the first two real PCs",
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    figures["pca_scatter"] = fig
+
+    fig, axes = new((10, 4), 2)
+    for ax, fn, title in (
+        (axes[0], lambda c: c.mean(axis=1), "daily mean (EUR/MWh)"),
+        (axes[1], lambda c: c.max(axis=1) - c.min(axis=1), "daily max − min (EUR/MWh)"),
+    ):
+        both = np.concatenate([fn(real), fn(generated)])
+        bins = np.linspace(*np.percentile(both, [0.5, 99.5]), 40)
+        ax.hist(fn(real), bins=bins, density=True, color="0.4", alpha=0.6, label="real (test days)")
+        ax.hist(
+            fn(generated),
+            bins=bins,
+            density=True,
+            color=GENERATED_COLOR,
+            alpha=0.5,
+            label="generated",
+        )
+        ax.set(xlabel=title, ylabel="density")
+        ax.legend(fontsize=8)
+    figures["daily_histograms"] = fig
+    return figures

@@ -1,0 +1,226 @@
+"""The evaluation protocol: model against baselines and the noise floor on held-out days."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from tsgan.evaluate.baselines import BASELINES
+from tsgan.evaluate.metrics import METRICS, energy_terms, rbf_bandwidths, score, stylized_facts
+
+Generate = Callable[[int, int], np.ndarray]
+
+
+def stratified_halves(
+    dates: pd.DatetimeIndex, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split days into two halves with the same mix of weekdays and months.
+
+    Example:
+        >>> a, b = stratified_halves(pd.date_range("2024-01-01", periods=28), np.random.default_rng(0))
+        >>> len(a), len(b)
+        (14, 14)
+    """
+    dates = pd.DatetimeIndex(dates)
+    first, second = [], []
+    groups = pd.Series(np.arange(len(dates))).groupby([dates.day_of_week, dates.month])
+    flip = 0
+    for _, members in groups:
+        idx = rng.permutation(members.to_numpy())
+        for j, i in enumerate(idx):
+            (first if (j + flip) % 2 == 0 else second).append(i)
+        flip += len(idx) % 2  # odd groups alternate which half gets the extra day
+    return np.sort(first), np.sort(second)
+
+
+def diebold_mariano(loss_a: np.ndarray, loss_b: np.ndarray) -> tuple[float, float]:
+    """Diebold–Mariano test of equal mean loss, with a Newey–West (HAC) variance.
+
+    Returns the statistic (negative: ``a`` has the lower loss) and the two-sided p-value.
+    The lag is ⌊n^(1/3)⌋ with Bartlett weights.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> stat, p = diebold_mariano(rng.normal(0, 1, 300), rng.normal(1, 1, 300))
+        >>> stat < 0 and p < 0.01
+        True
+    """
+    d = np.asarray(loss_a, dtype="float64") - np.asarray(loss_b, dtype="float64")
+    n = len(d)
+    u = d - d.mean()
+    lag = int(np.floor(n ** (1 / 3)))
+    var = u @ u / n
+    for k in range(1, lag + 1):
+        var += 2 * (1 - k / (lag + 1)) * (u[k:] @ u[:-k]) / n
+    if var <= 0:
+        return 0.0, 1.0
+    stat = d.mean() / np.sqrt(var / n)
+    return float(stat), float(2 * norm.sf(abs(stat)))
+
+
+def evaluate(
+    generate: Generate,
+    test: pd.DataFrame,
+    train: pd.DataFrame,
+    *,
+    n: int = 2000,
+    splits: int = 20,
+    seed: int = 0,
+) -> dict:
+    """Score a generator against held-out days, the baselines and the noise floor.
+
+    Two views:
+
+    - ``full``: ``n`` generated curves (and ``n`` from each baseline) against all test days,
+      with the per-day energy scores compared by Diebold–Mariano tests.
+    - ``matched``: the noise floor protocol. The test days are split ``splits`` times into
+      two halves with the same mix of weekdays and months; one half plays the generator
+      (the floor: what real data scores against real data), the model and every baseline
+      generate as many curves as that half holds, and all are scored against the other
+      half. Mean ± sd over the splits, so every column is scored at the same sample sizes.
+
+    Args:
+        generate: ``generate(m, seed) -> (m, d)`` curves in EUR/MWh.
+        test: held-out daily curves (index: dates).
+        train: the curves the generator and the baselines were fitted on.
+        n: generated curves in the full view.
+        splits: random halvings for the matched view.
+        seed: the seed of everything random here.
+
+    Returns:
+        A JSON-ready dict: ``full``, ``matched``, ``diebold_mariano``, ``stylized_facts``.
+    """
+    Y, T = test.to_numpy(dtype="float64"), train.to_numpy(dtype="float64")
+    rng = np.random.default_rng(seed)
+    bandwidths = rbf_bandwidths(T, seed=seed)
+    samplers = {name: make(T) for name, make in BASELINES.items()}
+
+    full, per_day = {}, {}
+    X = generate(n, seed)
+    candidates = {"model": X} | {name: s(n, rng) for name, s in samplers.items()}
+    for name, sample in candidates.items():
+        full[name] = score(sample, Y, T, bandwidths=bandwidths, seed=seed)
+        per_day[name] = energy_terms(sample, Y)[0]
+    dm = {
+        name: dict(
+            zip(
+                ("statistic", "p_value"),
+                diebold_mariano(per_day["model"], per_day[name]),
+                strict=True,
+            )
+        )
+        for name in samplers
+    }
+
+    rows: dict[str, list[dict]] = {name: [] for name in ("model", *samplers, "floor")}
+    for k in range(splits):
+        a, b = stratified_halves(test.index, rng)
+        A, B = Y[a], Y[b]
+        rows["floor"].append(score(A, B, T, bandwidths=bandwidths, seed=seed + k))
+        rows["model"].append(
+            score(generate(len(A), seed + 1 + k), B, T, bandwidths=bandwidths, seed=seed + k)
+        )
+        for name, s in samplers.items():
+            rows[name].append(score(s(len(A), rng), B, T, bandwidths=bandwidths, seed=seed + k))
+    matched = {
+        name: {
+            m: {"mean": float(np.mean([r[m] for r in rs])), "sd": float(np.std([r[m] for r in rs]))}
+            for m in METRICS
+        }
+        for name, rs in rows.items()
+    }
+    facts = {"real (test)": stylized_facts(Y), "model": stylized_facts(X)} | {
+        name: stylized_facts(candidates[name]) for name in samplers
+    }
+    return {
+        "n_generated": n,
+        "n_test_days": len(Y),
+        "n_train_days": len(T),
+        "splits": splits,
+        "seed": seed,
+        "test_range": [f"{test.index[0]:%Y-%m-%d}", f"{test.index[-1]:%Y-%m-%d}"],
+        "train_range": [f"{train.index[0]:%Y-%m-%d}", f"{train.index[-1]:%Y-%m-%d}"],
+        "full": full,
+        "matched": matched,
+        "diebold_mariano": dm,
+        "stylized_facts": facts,
+        "_samples": {"model": X},
+    }
+
+
+def report_markdown(results: dict, *, title: str = "tsgan evaluation") -> str:
+    """One table (model, baselines, floor side by side) and the Diebold–Mariano tests."""
+    names = list(results["matched"])
+    lines = [
+        f"# {title}",
+        "",
+        f"Test days: {results['n_test_days']} ({results['test_range'][0]}..{results['test_range'][1]}); "
+        f"training days: {results['n_train_days']} ({results['train_range'][0]}..{results['train_range'][1]}).",
+        "",
+        f"## Matched sample sizes: mean ± sd over {results['splits']} stratified halvings of the test days",
+        "",
+        "Each column generates as many curves as half the test days and is scored against the other half; "
+        "`floor` is real half against real half, the best any generator can expect. `bootstrap` copies "
+        "training days: a reference, not a legitimate generator.",
+        "",
+        "| metric | better | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for key, (label, better, _) in METRICS.items():
+        cells = [
+            f"{results['matched'][n][key]['mean']:.3g} ± {results['matched'][n][key]['sd']:.2g}"
+            for n in names
+        ]
+        lines.append(f"| {label} | {better} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"## All test days, {results['n_generated']} generated curves each",
+        "",
+        "| metric | " + " | ".join(results["full"]) + " |",
+        "|---|" + "---|" * len(results["full"]),
+    ]
+    for key, (label, _, _) in METRICS.items():
+        lines.append(
+            f"| {label} | "
+            + " | ".join(f"{results['full'][n][key]:.3g}" for n in results["full"])
+            + " |"
+        )
+    lines += [
+        "",
+        "## Diebold–Mariano tests on per-day energy scores (model vs baseline)",
+        "",
+        "Negative statistic: the model's energy score is lower (better). Newey–West variance.",
+        "",
+        "| baseline | statistic | p-value |",
+        "|---|---|---|",
+    ]
+    for name, row in results["diebold_mariano"].items():
+        lines.append(f"| {name} | {row['statistic']:.2f} | {row['p_value']:.3g} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(
+    results: dict, test: pd.DataFrame, out: str | Path, *, title: str = "tsgan evaluation"
+) -> Path:
+    """Write ``metrics.json``, ``report.md`` and the figures into ``out``."""
+    from tsgan.plotting import evaluation_figures, save_figure
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    clean = {k: v for k, v in results.items() if not k.startswith("_")}
+    _write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
+    _write_atomic(out / "report.md", report_markdown(results, title=title))
+    for name, fig in evaluation_figures(test.to_numpy(), results["_samples"]["model"]).items():
+        save_figure(fig, out / f"{name}.png")
+    return out
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
