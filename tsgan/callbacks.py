@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import queue
-import threading
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from tsgan.gifwriter import GifStream
-from tsgan.plotting import (
-    curve_ylim,
-    loss_figure,
-    plot_palette,
-    render_frame,
-    save_figure,
-    training_figure,
-)
+from tsgan import renderer
+from tsgan.plotting import curve_ylim
+from tsgan.renderer import SAMPLES_FILE, Renderer, Settings
 
 logger = logging.getLogger(__name__)
 
-SAMPLES_FILE = "samples.npz"
+__all__ = ["SAMPLES_FILE", "EpochProgress", "TrainingAnimation", "render_animation"]
 
 
 class TrainingAnimation(keras.callbacks.Callback):
@@ -32,12 +26,12 @@ class TrainingAnimation(keras.callbacks.Callback):
     Each frame shows, left, a sample of real days (grey) and the curves generated from a
     fixed latent batch drawn once at the start of training (colour), on y-limits fixed from
     the real data's quantiles; right, ``d_loss`` and ``g_loss`` up to this epoch on an x-axis
-    fixed to the planned number of epochs. Frames are drawn and encoded on a background
-    thread so training does not wait for matplotlib, and streamed to the file: memory does
-    not grow with the number of epochs, and after every frame the GIF on disk is a complete,
-    valid file (written under a temporary name and renamed), so an exception or Ctrl-C
-    loses nothing already drawn. A path ending in ``.mp4`` writes a video instead (needs
-    ``imageio-ffmpeg``; it is finished when training ends).
+    fixed to the planned number of epochs. Frames are drawn, encoded and written by a
+    separate process, so training does not wait for matplotlib, and streamed to the file:
+    memory does not grow with the number of epochs, and after every frame the GIF on disk
+    is a complete, valid file (written under a temporary name and renamed), so an
+    exception or Ctrl-C loses nothing already drawn. A path ending in ``.mp4`` writes a
+    video instead (needs ``imageio-ffmpeg``; it is finished when training ends).
 
     At the end it writes ``losses.png`` (the whole history) and ``samples.png`` (the last
     frame) next to the animation, and ``samples.npz``: the generated curves of every
@@ -100,14 +94,10 @@ class TrainingAnimation(keras.callbacks.Callback):
         else:
             self.real, self.ylim = None, None
         self.epochs_rendered: list[int] = []
-        self.generated: list[np.ndarray] = []
         self.history: dict[str, list[float]] = {
             k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake")
         }
-        self.d_loss, self.g_loss = self.history["d_loss"], self.history["g_loss"]
-        self._queue: queue.Queue | None = None
-        self._worker: threading.Thread | None = None
-        self._error: BaseException | None = None
+        self._process = None
 
     # ------------------------------------------------------------------ Keras hooks
 
@@ -126,141 +116,83 @@ class TrainingAnimation(keras.callbacks.Callback):
             scale = float(keras.ops.convert_to_numpy(model.scale))
             self.ylim = (float(center.min() - 4 * scale), float(center.max() + 4 * scale))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._queue = queue.Queue(maxsize=64)
-        self._error = None
-        self._worker = threading.Thread(
-            target=self._draw_frames, name="tsgan-animation", daemon=True
+        settings = Settings(
+            path=str(self.path),
+            real=self.real,
+            ylim=tuple(self.ylim),
+            total_epochs=self.total_epochs,
+            n_steps=model.n_steps,
+            n_samples=self.n_samples,
+            fps=self.fps,
+            dpi=self.dpi,
+            subtitle=self.subtitle,
         )
-        self._worker.start()
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
+        self._inbox, self._outbox = context.Queue(), context.Queue()
+        self._process = context.Process(
+            target=renderer.run,
+            args=(settings, self._inbox, self._outbox),
+            name="tsgan-animation",
+            daemon=True,
+        )
+        self._process.start()
 
     def on_epoch_end(self, epoch, logs=None) -> None:
-        logs = logs or {}
+        if self._process is None:
+            return
+        self._raise_if_failed()
+        logs = {k: float(v) for k, v in (logs or {}).items() if k in self.history}
         for key, values in self.history.items():
-            values.append(float(logs.get(key, np.nan)))
+            values.append(logs.get(key, np.nan))
         number = epoch + 1
         last = number == self.total_epochs or getattr(self.model, "stop_training", False)
-        if number % self.every and not last:
-            return
-        net = (
-            self.model.ema_generator
-            if self.model.ema_generator is not None
-            else self.model.generator
-        )
-        unit = keras.ops.convert_to_numpy(net(self._noise, training=False))
-        curves = self.model.from_unit(unit).astype("float32")  # (S, n_steps) EUR/MWh
-        self.epochs_rendered.append(number)
-        self.generated.append(curves)
-        if self._error is not None:
-            raise RuntimeError(f"TrainingAnimation: drawing failed: {self._error}") from self._error
-        self._queue.put((number, curves, list(self.d_loss), list(self.g_loss)))
+        curves = None
+        if number % self.every == 0 or last:
+            net = (
+                self.model.ema_generator
+                if self.model.ema_generator is not None
+                else self.model.generator
+            )
+            unit = keras.ops.convert_to_numpy(net(self._noise, training=False))
+            curves = self.model.from_unit(unit).astype("float32")  # (S, n_steps) EUR/MWh
+            self.epochs_rendered.append(number)
+        self._inbox.put((number, logs, curves))
 
     def on_train_end(self, logs=None) -> None:
         self.finish()
 
-    # ------------------------------------------------------------------ drawing
+    # ------------------------------------------------------------------ the drawing process
 
-    def _draw_frames(self) -> None:
-        """Worker thread: draw, encode and publish frames as they arrive."""
+    def _raise_if_failed(self) -> None:
         try:
-            figure = training_figure(
-                self.real,
-                n_generated=self.n_samples,
-                epochs=self.total_epochs,
-                ylim=self.ylim,
-                n_steps=self.model.n_steps,
-                dpi=self.dpi,
-                subtitle=self.subtitle,
-            )
-            writer = _open_writer(self.path, self.fps)
-            self._figure, self._last_frame = figure, None
-            while (item := self._queue.get()) is not None:
-                number, curves, d_loss, g_loss = item
-                frame = render_frame(
-                    figure, epoch=number, generated=curves, d_loss=d_loss, g_loss=g_loss
-                )
-                writer.append(frame)
-                if isinstance(writer, GifStream):
-                    writer.publish()
-                self._last_frame = frame
-                self._store_samples()
-            writer.close()
-        except BaseException as err:  # surfaced on the training thread
-            self._error = err
-            logger.error("TrainingAnimation: %s", err)
+            message = self._outbox.get_nowait()
+        except queue.Empty:
+            return
+        if message[0] == "error":
+            self._process = None
+            raise RuntimeError(f"TrainingAnimation: drawing failed: {message[1]}")
 
-    def finish(self) -> None:
-        """Render what is queued, close the animation and write the still images.
+    def finish(self, timeout: float = 600.0) -> None:
+        """Draw what is queued, close the animation and write the still images.
 
         Called at the end of training; call it yourself after an interrupted ``fit`` (the
         command line does) to also get ``losses.png`` and ``samples.png``. Safe to call twice.
         """
-        if self._worker is None:
+        process, self._process = self._process, None
+        if process is None:
             return
-        self._queue.put(None)
-        self._worker.join()
-        self._worker = None
-        self._store_samples()
-        save_figure(loss_figure(self.history), self.path.with_name("losses.png"))
-        if getattr(self, "_last_frame", None) is not None:
-            from PIL import Image
-
-            tmp = self.path.with_name(".samples.png.part")
-            Image.fromarray(self._last_frame).save(tmp, format="PNG")
-            tmp.replace(self.path.with_name("samples.png"))
-        if self._error is not None:
-            raise RuntimeError(f"TrainingAnimation: drawing failed: {self._error}") from self._error
-
-    def _store_samples(self) -> None:
-        """Write the per-epoch generated curves (and what else re-rendering needs), atomically."""
-        n = len(self.generated)  # the training thread may append meanwhile
-        if not n:
-            return
-        store_samples(
-            self.path.with_name(SAMPLES_FILE),
-            epochs=np.asarray(self.epochs_rendered[:n]),
-            generated=np.stack(self.generated[:n]),
-            real=self.real if self.real is not None else np.zeros((0, self.model.n_steps)),
-            d_loss=np.asarray(self.d_loss),
-            g_loss=np.asarray(self.g_loss),
-            total_epochs=self.total_epochs,
-            ylim=np.asarray(self.ylim),
-            subtitle=self.subtitle,
-        )
-
-
-def store_samples(path: Path, **arrays) -> None:
-    """``np.savez`` to a temporary name, then rename."""
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "wb") as handle:
-        np.savez(handle, **arrays)
-    tmp.replace(path)
-
-
-def _open_writer(path: Path, fps: float):
-    if path.suffix.lower() == ".mp4":
-        import imageio.v2 as imageio
-
-        return _Mp4(
-            imageio.get_writer(
-                path.with_name(f"{path.stem}.part.mp4"), fps=fps, macro_block_size=8
-            ),
-            path,
-        )
-    return GifStream(path, fps=fps, palette=plot_palette())
-
-
-class _Mp4:
-    """An imageio video writer, renamed into place when closed."""
-
-    def __init__(self, writer, path: Path) -> None:
-        self.writer, self.path = writer, path
-
-    def append(self, frame: np.ndarray) -> None:
-        self.writer.append_data(frame)
-
-    def close(self) -> None:
-        self.writer.close()
-        self.path.with_name(f"{self.path.stem}.part.mp4").replace(self.path)
+        self._inbox.put(None)
+        try:
+            message = self._outbox.get(timeout=timeout)
+        except queue.Empty:
+            process.terminate()
+            raise RuntimeError(
+                f"TrainingAnimation: the drawing process did not finish in {timeout:.0f} s"
+            ) from None
+        finally:
+            process.join(timeout=10)
+        if message[0] == "error":
+            raise RuntimeError(f"TrainingAnimation: drawing failed: {message[1]}")
 
 
 def render_animation(
@@ -290,28 +222,31 @@ def render_animation(
     data = np.load(samples)
     epochs, generated = data["epochs"], data["generated"]
     keep = [i for i in range(len(epochs)) if i % every == 0 or i == len(epochs) - 1]
-    real = data["real"] if len(data["real"]) else None
-    figure = training_figure(
-        real,
-        n_generated=generated.shape[1],
-        epochs=int(data["total_epochs"]),
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    settings = Settings(
+        path=str(out),
+        real=data["real"] if len(data["real"]) else None,
         ylim=tuple(data["ylim"]),
+        total_epochs=int(data["total_epochs"]),
         n_steps=generated.shape[2],
+        n_samples=generated.shape[1],
+        fps=fps,
         dpi=dpi,
         subtitle=str(data["subtitle"]),
     )
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    writer = _open_writer(out, fps)
+    from tsgan.plotting import render_frame
+
+    r = Renderer(settings)
     d_loss, g_loss = data["d_loss"], data["g_loss"]
     for i in keep:
         n = int(epochs[i])
-        writer.append(
+        r.writer.append(
             render_frame(
-                figure, epoch=n, generated=generated[i], d_loss=d_loss[:n], g_loss=g_loss[:n]
+                r.figure, epoch=n, generated=generated[i], d_loss=d_loss[:n], g_loss=g_loss[:n]
             )
         )
-    writer.close()
+    r.writer.close()
     return len(keep)
 
 
