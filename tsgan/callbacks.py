@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import queue
+import pickle
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from tsgan import renderer
 from tsgan.plotting import curve_ylim
 from tsgan.renderer import SAMPLES_FILE, Renderer, Settings
 
@@ -127,20 +128,35 @@ class TrainingAnimation(keras.callbacks.Callback):
             dpi=self.dpi,
             subtitle=self.subtitle,
         )
-        context = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
-        self._inbox, self._outbox = context.Queue(), context.Queue()
-        self._process = context.Process(
-            target=renderer.run,
-            args=(settings, self._inbox, self._outbox),
-            name="tsgan-animation",
-            daemon=True,
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - a pipe nobody reads could fill up
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tsgan.renderer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C goes to training, which then finishes the animation
         )
-        self._process.start()
+        self._send(settings)
+        net = model.ema_generator if model.ema_generator is not None else model.generator
+        import tensorflow as tf
+
+        self._generate = tf.function(
+            lambda z: net(z, training=False)
+        )  # traced once, cheap per epoch
+
+    def _send(self, message) -> None:
+        try:
+            pickle.dump(message, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._raise_if_failed(wait=True)
+            raise
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self._process is None:
             return
-        self._raise_if_failed()
+        if self._process.poll() is not None:
+            self._raise_if_failed(wait=True)
         logs = {k: float(v) for k, v in (logs or {}).items() if k in self.history}
         for key, values in self.history.items():
             values.append(logs.get(key, np.nan))
@@ -156,21 +172,38 @@ class TrainingAnimation(keras.callbacks.Callback):
             unit = keras.ops.convert_to_numpy(net(self._noise, training=False))
             curves = self.model.from_unit(unit).astype("float32")  # (S, n_steps) EUR/MWh
             self.epochs_rendered.append(number)
-        self._inbox.put((number, logs, curves))
+        self._send((number, logs, curves))
 
     def on_train_end(self, logs=None) -> None:
         self.finish()
 
     # ------------------------------------------------------------------ the drawing process
 
-    def _raise_if_failed(self) -> None:
+    def _raise_if_failed(
+        self, wait: bool = False, timeout: float = 600.0, last: bytes | None = None
+    ) -> None:
+        process, self._process = self._process, None
         try:
-            message = self._outbox.get_nowait()
-        except queue.Empty:
-            return
-        if message[0] == "error":
-            self._process = None
-            raise RuntimeError(f"TrainingAnimation: drawing failed: {message[1]}")
+            out, err = process.communicate(input=last, timeout=timeout if wait else 0)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            raise RuntimeError(
+                f"TrainingAnimation: the drawing process did not finish in {timeout:.0f} s"
+            ) from None
+        self._stderr.seek(0)
+        err = self._stderr.read()
+        self._stderr.close()
+        status = out.decode(errors="replace").strip().splitlines()
+        if process.returncode != 0 or not status or not status[-1].startswith("done"):
+            detail = (
+                status[-1]
+                if status
+                else (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+            )
+            raise RuntimeError(
+                f"TrainingAnimation: drawing failed: {detail.removeprefix('error ')}"
+            )
 
     def finish(self, timeout: float = 600.0) -> None:
         """Draw what is queued, close the animation and write the still images.
@@ -178,21 +211,9 @@ class TrainingAnimation(keras.callbacks.Callback):
         Called at the end of training; call it yourself after an interrupted ``fit`` (the
         command line does) to also get ``losses.png`` and ``samples.png``. Safe to call twice.
         """
-        process, self._process = self._process, None
-        if process is None:
+        if self._process is None:
             return
-        self._inbox.put(None)
-        try:
-            message = self._outbox.get(timeout=timeout)
-        except queue.Empty:
-            process.terminate()
-            raise RuntimeError(
-                f"TrainingAnimation: the drawing process did not finish in {timeout:.0f} s"
-            ) from None
-        finally:
-            process.join(timeout=10)
-        if message[0] == "error":
-            raise RuntimeError(f"TrainingAnimation: drawing failed: {message[1]}")
+        self._raise_if_failed(wait=True, timeout=timeout, last=pickle.dumps(None))
 
 
 def render_animation(

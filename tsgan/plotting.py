@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -49,7 +50,7 @@ class TrainingFigure:
     canvas: FigureCanvasAgg
     ax_curves: object
     ax_loss: object
-    generated: list
+    generated: LineCollection
     generated_mean: object
     d_line: object
     g_line: object
@@ -99,18 +100,16 @@ def training_figure(
                 label=f"real days ({len(real)})" if i == 0 else None,
             )
         ax_c.plot(hours, real.mean(axis=0), color="black", lw=2.0, ls="--", label="real mean")
-    generated = [
-        ax_c.plot(
-            hours,
-            np.full(n_steps, np.nan),
-            color=GENERATED_COLOR,
-            lw=1.0,
-            alpha=0.75,
-            animated=True,
-            label=f"generated ({n_generated})" if i == 0 else None,
-        )[0]
-        for i in range(n_generated)
-    ]
+    # One collection for all generated curves: one draw call per frame instead of one per curve.
+    generated = LineCollection(
+        [],
+        colors=GENERATED_COLOR,
+        linewidths=0.8,
+        antialiaseds=False,  # crisp single-colour pixels: far smaller GIF frames
+        animated=True,
+        label=f"generated ({n_generated})",
+    )
+    ax_c.add_collection(generated)
     (gen_mean,) = ax_c.plot(
         hours,
         np.full(n_steps, np.nan),
@@ -155,7 +154,7 @@ def training_figure(
     tfig = TrainingFigure(
         fig, canvas, ax_c, ax_l, generated, gen_mean, d_line, g_line, marker, title, epochs
     )
-    tfig.animated = [*generated, gen_mean, d_line, g_line, marker, title]
+    tfig.animated = [generated, gen_mean, d_line, g_line, marker, title]
     _set_loss_limits(tfig, (0.0, 1.0))
     fig.set_layout_engine("none")  # freeze the layout: later redraws must not move the panels
     return tfig
@@ -207,8 +206,10 @@ def render_frame(
         lo, hi = tfig.loss_limits
         if finite.min() < lo or finite.max() > hi:  # grow the axis, never shrink it
             _set_loss_limits(tfig, (min(lo, 1.25 * finite.min()), max(hi, 1.25 * finite.max())))
-    for line, curve in zip(tfig.generated, generated, strict=False):
-        line.set_ydata(curve)
+    hours = tfig.generated_mean.get_xdata()
+    tfig.generated.set_segments(
+        [np.column_stack([hours, curve]) for curve in np.asarray(generated)]
+    )
     tfig.generated_mean.set_ydata(np.asarray(generated).mean(axis=0))
     x = np.arange(1, len(d_loss) + 1)
     tfig.d_line.set_data(x, d_loss)

@@ -1,15 +1,17 @@
 """The animation's drawing process: frames are drawn, encoded and written away from training.
 
-:class:`tsgan.TrainingAnimation` starts :func:`run` in a separate process (``spawn``, so it
-imports neither TensorFlow nor Keras) and sends it one small message per epoch. Drawing a
+:class:`tsgan.TrainingAnimation` starts ``python -m tsgan.renderer`` (which imports neither
+TensorFlow nor Keras, nor the user's script) and sends it one small message per epoch. Drawing a
 frame with matplotlib and encoding it costs tens of milliseconds of CPU; in another process
 it runs beside training instead of holding up the training loop's interpreter.
 """
 
 from __future__ import annotations
 
-import queue
-import signal
+import contextlib
+import os
+import select
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,11 +112,15 @@ class Renderer:
             g_loss=self.history.get("g_loss", []),
         )
         self.writer.append(frame)
-        self.writer.publish()
         self.epochs.append(number)
         self.generated.append(curves)
         self.last_frame = frame
-        self.store()
+        if len(self.epochs) % 10 == 0:
+            self.store()
+
+    def idle(self) -> None:
+        """Nothing is waiting: make the files on disk hold every frame drawn so far."""
+        self.writer.publish()
 
     def store(self) -> None:
         if not self.generated:
@@ -147,30 +153,40 @@ class Renderer:
             tmp.replace(self.path.with_name("samples.png"))
 
 
-def run(settings: Settings, inbox, outbox) -> None:
-    """The drawing process: messages ``(epoch, logs, curves)`` in, ``None`` to finish.
+def main() -> None:
+    """``python -m tsgan.renderer``: pickled messages on stdin, the result on stdout.
 
-    Ctrl-C is left to the training process, which then finishes the animation; if that
-    process disappears, the frames drawn so far stay a valid file and this one ends.
+    The first message is the :class:`Settings`; then ``(epoch, logs, curves)`` per epoch;
+    ``None`` (or the end of stdin, when the training process is gone) finishes. The process
+    runs in its own session, so Ctrl-C in the terminal reaches training only, which then
+    finishes the animation. It runs at the lowest priority: drawing takes the CPU time that
+    training leaves idle.
     """
-    import multiprocessing
+    import pickle
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(19)
+    stdin, stdout = sys.stdin.buffer, sys.stdout
     renderer = None
     try:
-        renderer = Renderer(settings)
+        renderer = Renderer(pickle.load(stdin))
         while True:
             try:
-                message = inbox.get(timeout=1.0)
-            except queue.Empty:
-                if parent is not None and not parent.is_alive():
-                    break
-                continue
+                message = pickle.load(stdin)
+            except EOFError:
+                break
             if message is None:
                 break
             renderer.epoch(*message)
+            if not select.select([stdin], [], [], 0)[0]:  # caught up with training
+                renderer.idle()
         renderer.close()
-        outbox.put(("done", len(renderer.epochs)))
+        print(f"done {len(renderer.epochs)}", file=stdout, flush=True)
     except BaseException as err:
-        outbox.put(("error", f"{type(err).__name__}: {err}", traceback.format_exc()))
+        print(f"error {type(err).__name__}: {' '.join(str(err).split())}", file=stdout, flush=True)
+        traceback.print_exc(file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
