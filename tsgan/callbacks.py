@@ -300,9 +300,8 @@ class EpochProgress(keras.callbacks.Callback):
         done = epoch + 1 - self._first_epoch
         per_epoch = (self._clock() - self._start) / done
         left = per_epoch * (total - epoch - 1)
-        metrics = "  ".join(
-            f"{k} {v:.4f}" for k, v in logs.items() if k in ("d_loss", "g_loss", "d_real", "d_fake")
-        )
+        keys = ("d_loss", "g_loss", "d_real", "d_fake")
+        metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in keys if k in logs)
         width = len(str(total))
         self.write(
             f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  "
