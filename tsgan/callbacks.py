@@ -295,10 +295,11 @@ class EpochProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None) -> None:
         logs = logs or {}
         total = int(self.params.get("epochs") or epoch + 1)
-        if self._first_epoch is None:
-            self._first_epoch = epoch
-        done = epoch + 1 - self._first_epoch
-        per_epoch = (self._clock() - self._start) / done
+        now = self._clock()
+        if self._first_epoch is None:  # the first epoch includes tracing: time the rest apart
+            self._first_epoch, self._after_first = epoch, now
+        done = epoch - self._first_epoch
+        per_epoch = (now - self._after_first) / done if done else now - self._start
         left = per_epoch * (total - epoch - 1)
         keys = ("d_loss", "g_loss", "d_real", "d_fake")
         metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in keys if k in logs)
