@@ -150,7 +150,7 @@ def training_figure(
     )
     title = fig.suptitle("epoch 0", fontsize=12, fontweight="bold", animated=True)
     if subtitle:
-        fig.text(0.995, 0.005, subtitle, ha="right", va="bottom", fontsize=7, color="0.4")
+        fig.text(0.005, 0.995, subtitle, ha="left", va="top", fontsize=7, color="0.4")
     tfig = TrainingFigure(
         fig, canvas, ax_c, ax_l, generated, gen_mean, d_line, g_line, marker, title, epochs
     )

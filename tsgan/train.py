@@ -125,9 +125,9 @@ def train(config: TrainConfig, *, progress=print) -> dict:
     keras.utils.set_random_seed(config.seed)
     gan = PriceGAN(loss=config.loss, seed=config.seed, **config.model)
     gan.compile(steps_per_execution=8)
-    zone = prices.attrs.get("zone") or "unknown zone"
+    zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
-    label = "DEMO DATA (synthetic)" if config.demo else f"{zone} {span}"
+    label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
     callbacks = [
         keras.callbacks.CSVLogger(str(run / "history.csv")),
         keras.callbacks.TerminateOnNaN(),
@@ -148,9 +148,10 @@ def train(config: TrainConfig, *, progress=print) -> dict:
     summary = {
         "status": "running",
         "data": {
-            "sources": prices.attrs.get("sources", []),
+            "sources": list(config.sources) or prices.attrs.get("sources", []),
+            "files": len(prices.attrs.get("sources", [])),
             "format": prices.attrs.get("format"),
-            "zone": zone,
+            "zone": zone or "not stated in the data",
             "from": f"{curves.index[0]:%Y-%m-%d}",
             "to": f"{curves.index[-1]:%Y-%m-%d}",
             "training_days": len(curves),
