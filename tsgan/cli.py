@@ -125,13 +125,13 @@ def _write_table(frame, out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise CliError(f"{out}: output must end in .csv or .parquet")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part")
-    if suffix == ".csv":
-        frame.to_csv(tmp, index=False, float_format="%.2f")
-    else:
-        frame.to_parquet(tmp, index=False)
-    tmp.replace(out)
+    from tsgan.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False, float_format="%.2f")
+        else:
+            frame.to_parquet(tmp, index=False)
 
 
 def cmd_train(args) -> int:

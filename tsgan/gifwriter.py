@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from tsgan.atomic import atomic_path
+
 _TRANSPARENT = (255, 0, 255)  # a colour no plot uses; marks "unchanged since last frame"
 
 
@@ -161,11 +163,10 @@ class GifStream:
         """Make ``path`` a complete GIF of the frames so far (atomic rename)."""
         if self.n_frames == 0:
             return
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        shutil.copyfile(self.part, tmp)
-        with open(tmp, "ab") as handle:
-            handle.write(b"\x3b")
-        os.replace(tmp, self.path)
+        with atomic_path(self.path) as tmp:
+            shutil.copyfile(self.part, tmp)
+            with open(tmp, "ab") as handle:
+                handle.write(b"\x3b")  # the GIF trailer
 
     def close(self) -> None:
         """Publish the last frames and remove the stream file."""

@@ -256,12 +256,10 @@ def loss_figure(history: Mapping[str, Sequence[float]], *, dpi: int = 100) -> Fi
 
 def save_figure(fig: Figure, path) -> None:
     """Write a figure atomically (temporary name, then rename)."""
-    from pathlib import Path
+    from tsgan.atomic import atomic_path
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    fig.savefig(tmp, format=path.suffix.lstrip(".") or "png")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp)
 
 
 def evaluation_figures(

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tsgan.atomic import atomic_path
+
 SAMPLES_FILE = "samples.npz"
 
 
@@ -38,10 +40,8 @@ class Settings:
 
 def store_samples(path: Path, **arrays) -> None:
     """``np.savez`` to a temporary name, then rename."""
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "wb") as handle:
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
-    tmp.replace(path)
 
 
 def open_writer(path: Path, fps: float):
@@ -148,9 +148,8 @@ class Renderer:
         if self.last_frame is not None:
             from PIL import Image
 
-            tmp = self.path.with_name(".samples.png.part")
-            Image.fromarray(self.last_frame).save(tmp, format="PNG")
-            tmp.replace(self.path.with_name("samples.png"))
+            with atomic_path(self.path.with_name("samples.png")) as tmp:
+                Image.fromarray(self.last_frame).save(tmp, format="PNG")
 
 
 def main() -> None:

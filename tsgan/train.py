@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 import tsgan
+from tsgan.atomic import atomic_path, write_atomic
 from tsgan.callbacks import EpochProgress, TrainingAnimation
 from tsgan.config import RunError, TrainConfig
 from tsgan.data import DataError, daily_curves, demo_prices, load_prices
@@ -69,17 +70,10 @@ def training_curves(config: TrainConfig) -> tuple[pd.DataFrame, pd.Series]:
     return selected, prices
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def save_model(model: keras.Model, path: Path) -> None:
     """``model.save`` under a temporary ``.keras`` name, then rename."""
-    tmp = path.with_name(f".{path.stem}.part.keras")
-    model.save(tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        model.save(tmp)
 
 
 def versions() -> dict[str, str]:
@@ -116,7 +110,7 @@ def train(config: TrainConfig, *, progress=print) -> dict:
         'finished'
     """
     run = prepare_run_dir(config.out, overwrite=config.overwrite)
-    _write_atomic(run / "config.toml", config.to_toml())
+    write_atomic(run / "config.toml", config.to_toml())
     curves, prices = training_curves(config)
     if len(curves) < config.batch_size:
         raise RunError(
@@ -164,7 +158,7 @@ def train(config: TrainConfig, *, progress=print) -> dict:
         "versions": versions(),
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    _write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+    write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
     start = time.perf_counter()
     status = "finished"
     try:
@@ -203,5 +197,5 @@ def train(config: TrainConfig, *, progress=print) -> dict:
                 if v
             },
         )
-        _write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+        write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
     return summary

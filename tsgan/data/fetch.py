@@ -7,7 +7,6 @@ import http.client
 import json
 import logging
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tsgan.atomic import write_atomic
 from tsgan.data.errors import DataError
 from tsgan.data.formats import TZ, Part, read_json_text
 from tsgan.data.prices import describe_resolution, merge_parts
@@ -173,20 +173,8 @@ def _cached_get(client: _Client, url: str, cache_file: Path | None, *, complete:
         body = client.get(url)  # once more: a cut connection can give a truncated body
         part = read_json_text(Path(url), body.decode("utf-8", errors="replace"))
     if cache_file is not None and complete:
-        _write_atomic(cache_file, body)
+        write_atomic(cache_file, body)
     return part
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _energy_charts(

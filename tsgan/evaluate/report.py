@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from tsgan.atomic import write_atomic
 from tsgan.evaluate.baselines import BASELINES
 from tsgan.evaluate.metrics import METRICS, energy_terms, rbf_bandwidths, score, stylized_facts
 
@@ -213,14 +214,8 @@ def write_report(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     clean = {k: v for k, v in results.items() if not k.startswith("_")}
-    _write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
-    _write_atomic(out / "report.md", report_markdown(results, title=title))
+    write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
+    write_atomic(out / "report.md", report_markdown(results, title=title))
     for name, fig in evaluation_figures(test.to_numpy(), results["_samples"]["model"]).items():
         save_figure(fig, out / f"{name}.png")
     return out
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
