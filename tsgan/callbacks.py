@@ -304,7 +304,5 @@ class EpochProgress(keras.callbacks.Callback):
         keys = ("d_loss", "g_loss", "d_real", "d_fake")
         metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in keys if k in logs)
         width = len(str(total))
-        self.write(
-            f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  "
-            f"{int(left // 60)}:{int(left % 60):02d} left"
-        )
+        eta = f"{int(left // 60)}:{int(left % 60):02d} left" if done else "(first epoch: tracing)"
+        self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  {eta}")
