@@ -67,7 +67,7 @@ def daily_curves(
         >>> idx = pd.date_range("2024-03-30", "2024-04-01", freq="h", tz="Europe/Berlin",
         ...                     inclusive="left")
         >>> curves = daily_curves(pd.Series(range(len(idx)), index=idx, dtype=float))
-        >>> curves.shape, curves.loc["2024-03-31", "h02"]
+        >>> curves.shape, float(curves.loc["2024-03-31", "h02"])
         ((2, 24), 25.5)
     """
     if dst not in DST_POLICIES:

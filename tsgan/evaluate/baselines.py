@@ -23,7 +23,13 @@ def bootstrap(train: np.ndarray) -> Sampler:
 
 
 def gaussian(train: np.ndarray) -> Sampler:
-    """A multivariate normal with the training mean and covariance."""
+    """A multivariate normal with the training mean and covariance.
+
+    Example:
+        >>> train = np.random.default_rng(0).normal(50, 10, (500, 24))
+        >>> gaussian(train)(4, np.random.default_rng(1)).shape
+        (4, 24)
+    """
     train = np.asarray(train, dtype="float64")
     mean, cov = train.mean(axis=0), np.cov(train, rowvar=False)
     return lambda n, rng: rng.multivariate_normal(mean, cov, size=n, method="eigh")
@@ -34,6 +40,11 @@ def gaussian_copula(train: np.ndarray) -> Sampler:
 
     Normal scores of each hour's ranks give the copula correlation; samples are mapped back
     through each hour's empirical quantile function (linear interpolation).
+
+    Example:
+        >>> train = np.random.default_rng(0).exponential(10, (500, 24))
+        >>> bool((gaussian_copula(train)(100, np.random.default_rng(1)) >= train.min()).all())
+        True
     """
     train = np.asarray(train, dtype="float64")
     n, d = train.shape
@@ -55,6 +66,11 @@ def pca_kde(train: np.ndarray, *, variance: float = 0.99, max_components: int = 
 
     Keeps enough components for ``variance`` of the variance (at most ``max_components``)
     and adds back Gaussian noise with the residual variance of each hour.
+
+    Example:
+        >>> train = np.random.default_rng(0).normal(50, 10, (300, 24))
+        >>> pca_kde(train)(5, np.random.default_rng(1)).shape
+        (5, 24)
     """
     train = np.asarray(train, dtype="float64")
     mean = train.mean(axis=0)

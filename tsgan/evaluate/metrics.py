@@ -10,28 +10,35 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from scipy.stats import ks_2samp, spearmanr
 
+ArrayLike = np.ndarray | list
 
-def _as2d(a) -> np.ndarray:
+
+def _as2d(a: ArrayLike) -> np.ndarray:
     a = np.asarray(a, dtype="float64")
     if a.ndim != 2:
         raise ValueError(f"expected curves of shape (n, d), got {a.shape}")
     return a
 
 
-def energy_terms(X, Y) -> tuple[np.ndarray, float, float]:
+def energy_terms(X: ArrayLike, Y: ArrayLike) -> tuple[np.ndarray, float, float]:
     """Per-test-day energy score ES(X, y_t) and the two mean pairwise distances.
 
     ES(X, y) = mean_i ‖x_i − y‖ − ½ mean_{i,j} ‖x_i − x_j‖  (Gneiting & Raftery 2007).
     Returns ``(es_per_day, mean‖x−x'‖, mean‖y−y'‖)``.
+
+    Example:
+        >>> es, xx, yy = energy_terms(np.zeros((4, 2)), np.ones((3, 2)))
+        >>> es.round(3).tolist(), xx, yy
+        ([1.414, 1.414, 1.414], 0.0, 0.0)
     """
     X, Y = _as2d(X), _as2d(Y)
     xy = cdist(X, Y).mean(axis=0)  # (n,)
     xx = cdist(X, X).mean()
     yy = cdist(Y, Y).mean()
-    return xy - 0.5 * xx, xx, yy
+    return xy - 0.5 * xx, float(xx), float(yy)
 
 
-def delta_energy_score(X, Y) -> float:
+def delta_energy_score(X: ArrayLike, Y: ArrayLike) -> float:
     """ΔES = mean_t ES(X, y_t) − ½ mean_{s,t} ‖y_s − y_t‖ (EUR/MWh; 0 is ideal).
 
     Subtracting the oracle term leaves half the energy distance between the generated and
@@ -46,18 +53,27 @@ def delta_energy_score(X, Y) -> float:
     return float(es.mean() - 0.5 * yy)
 
 
-def demean(curves) -> np.ndarray:
-    """Curves minus their daily mean: the daily shape."""
+def demean(curves: ArrayLike) -> np.ndarray:
+    """Curves minus their daily mean: the daily shape.
+
+    Example:
+        >>> demean([[1.0, 3.0]]).tolist()
+        [[-1.0, 1.0]]
+    """
     curves = _as2d(curves)
     return curves - curves.mean(axis=1, keepdims=True)
 
 
-def variogram_scores(X, Y, *, p: float = 0.5) -> np.ndarray:
+def variogram_scores(X: ArrayLike, Y: ArrayLike, *, p: float = 0.5) -> np.ndarray:
     """Variogram score of order p for each test day (Scheuerer & Hamill 2015), lower is better.
 
     VS(X, y) = Σ_{i,j} (|y_i − y_j|^p − mean_k |x_ki − x_kj|^p)², over all ordered pairs of
     hours (the convention of scoringrules). It rewards getting the hour-to-hour structure
     right; the perfect generator scores the noise floor, not 0.
+
+    Example:
+        >>> variogram_scores([[0.0, 1.0]], [[0.0, 1.0], [0.0, 4.0]]).tolist()
+        [0.0, 2.0]
     """
     X, Y = _as2d(X), _as2d(Y)
     vx = np.mean(np.abs(X[:, :, None] - X[:, None, :]) ** p, axis=0)  # (d, d)
@@ -65,11 +81,15 @@ def variogram_scores(X, Y, *, p: float = 0.5) -> np.ndarray:
     return ((vy - vx) ** 2).sum(axis=(1, 2))
 
 
-def crps_per_hour(X, Y) -> np.ndarray:
+def crps_per_hour(X: ArrayLike, Y: ArrayLike) -> np.ndarray:
     """Mean CRPS of the generated marginal of each hour over the test days (EUR/MWh).
 
     CRPS(F, y) = E|x − y| − ½ E|x − x'|, computed exactly for the ensemble (sorted form).
     Returns one value per hour; a perfect generator scores the noise floor.
+
+    Example:
+        >>> crps_per_hour([[0.0], [2.0]], [[1.0]]).tolist()  # E|x−y| = 1, ½E|x−x'| = 0.5
+        [0.5]
     """
     X, Y = _as2d(X), _as2d(Y)
     m = X.shape[0]
@@ -92,7 +112,12 @@ def crps_per_hour(X, Y) -> np.ndarray:
 def rbf_bandwidths(
     T, *, factors=(0.5, 1.0, 2.0), max_points: int = 2000, seed: int = 0
 ) -> np.ndarray:
-    """Bandwidths for MMD: the median pairwise distance of the training curves × factors."""
+    """Bandwidths for MMD: the median pairwise distance of the training curves × factors.
+
+    Example:
+        >>> rbf_bandwidths([[0.0], [1.0], [3.0]]).tolist()
+        [1.0, 2.0, 4.0]
+    """
     T = _as2d(T)
     rng = np.random.default_rng(seed)
     if len(T) > max_points:
@@ -102,11 +127,16 @@ def rbf_bandwidths(
     return median * np.asarray(factors, dtype="float64")
 
 
-def mmd2(X, Y, bandwidths) -> float:
+def mmd2(X: ArrayLike, Y: ArrayLike, bandwidths: ArrayLike) -> float:
     """Unbiased MMD² with a sum of RBF kernels k(a, b) = Σ_σ exp(−‖a − b‖² / (2σ²)).
 
     0 (in expectation) when X and Y come from the same distribution; can be slightly
     negative by chance (Gretton et al. 2012).
+
+    Example:
+        >>> x = np.random.default_rng(0).normal(size=(200, 2))
+        >>> abs(mmd2(x[:100], x[100:], [1.0])) < 0.05
+        True
     """
     X, Y = _as2d(X), _as2d(Y)
 
@@ -123,27 +153,41 @@ def mmd2(X, Y, bandwidths) -> float:
     )
 
 
-def spearman_gap(X, Y) -> float:
+def spearman_gap(X: ArrayLike, Y: ArrayLike) -> float:
     """Mean absolute difference between the Spearman correlation matrices of the hours.
 
     Over the off-diagonal entries; 0 is ideal.
+
+    Example:
+        >>> x = np.random.default_rng(0).normal(size=(50, 3))
+        >>> spearman_gap(x, x)
+        0.0
     """
     rx, ry = spearmanr(_as2d(X)).statistic, spearmanr(_as2d(Y)).statistic
     off = ~np.eye(rx.shape[0], dtype=bool)
     return float(np.abs(rx - ry)[off].mean())
 
 
-def max_ks(X, Y) -> float:
-    """The largest two-sample Kolmogorov–Smirnov statistic over the hours (0 ideal, 1 worst)."""
+def max_ks(X: ArrayLike, Y: ArrayLike) -> float:
+    """The largest two-sample Kolmogorov–Smirnov statistic over the hours (0 ideal, 1 worst).
+
+    Example:
+        >>> max_ks([[0.0, 0.0]], [[1.0, 0.0]])
+        1.0
+    """
     X, Y = _as2d(X), _as2d(Y)
     return float(max(ks_2samp(X[:, h], Y[:, h]).statistic for h in range(X.shape[1])))
 
 
-def one_nn_accuracy(X, Y, *, seed: int = 0) -> float:
+def one_nn_accuracy(X: ArrayLike, Y: ArrayLike, *, seed: int = 0) -> float:
     """Leave-one-out 1-nearest-neighbour two-sample accuracy (0.5 ideal, 1 = separable).
 
     The larger sample is subsampled to the size of the smaller so that 0.5 is chance.
     Near 0 means generated curves sit on top of real ones (copies).
+
+    Example:
+        >>> one_nn_accuracy(np.zeros((5, 2)), np.ones((5, 2)))  # separable
+        1.0
     """
     X, Y = _as2d(X), _as2d(Y)
     rng = np.random.default_rng(seed)
@@ -158,13 +202,19 @@ def one_nn_accuracy(X, Y, *, seed: int = 0) -> float:
     return float((labels[nearest] == labels).mean())
 
 
-def density_coverage(X, Y, *, k: int = 5) -> tuple[float, float]:
+def density_coverage(X: ArrayLike, Y: ArrayLike, *, k: int = 5) -> tuple[float, float]:
     """Density and coverage of X with respect to real Y (Naeem et al. 2020).
 
     Each real curve gets a ball reaching its k-th nearest real neighbour. Density: the mean
     number of balls a generated curve falls in, divided by k (1 ideal, can exceed 1).
     Coverage: the share of real balls that hold at least one generated curve (1 ideal;
     low for a collapsed generator).
+
+    Example:
+        >>> y = np.random.default_rng(0).normal(size=(60, 2))
+        >>> density, coverage = density_coverage(np.zeros((60, 2)), y)  # collapsed
+        >>> coverage < 0.3
+        True
     """
     X, Y = _as2d(X), _as2d(Y)
     dyy = cdist(Y, Y)
@@ -175,9 +225,15 @@ def density_coverage(X, Y, *, k: int = 5) -> tuple[float, float]:
     return float(density), float(coverage)
 
 
-def copy_ratio(X, Y, T) -> float:
+def copy_ratio(X: ArrayLike, Y: ArrayLike, T: ArrayLike) -> float:
     """Median distance of generated curves to their nearest training curve, divided by the same
     for the test curves. About 1 for a generator that does not copy; well below 1 means copying.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> train, test = rng.normal(size=(100, 3)), rng.normal(size=(50, 3))
+        >>> copy_ratio(train[:50], test, train)  # copies of training days
+        0.0
     """
     X, Y, T = _as2d(X), _as2d(Y), _as2d(T)
     gen = cdist(X, T).min(axis=1)
@@ -185,8 +241,13 @@ def copy_ratio(X, Y, T) -> float:
     return float(np.median(gen) / np.median(test))
 
 
-def stylized_facts(curves) -> dict[str, list[float] | float]:
-    """The facts a trader checks first, for one set of curves (EUR/MWh)."""
+def stylized_facts(curves: ArrayLike) -> dict[str, list[float] | float]:
+    """The facts a trader checks first, for one set of curves (EUR/MWh).
+
+    Example:
+        >>> stylized_facts([[10.0, -5.0], [20.0, 30.0]])["negative_share_by_hour"]
+        [0.0, 0.5]
+    """
     c = _as2d(curves)
     spread = c.max(axis=1) - c.min(axis=1)
     peak = np.bincount(c.argmax(axis=1), minlength=c.shape[1]) / len(c)
@@ -202,7 +263,9 @@ def stylized_facts(curves) -> dict[str, list[float] | float]:
     }
 
 
-def score(X, Y, T, *, bandwidths=None, seed: int = 0) -> dict[str, float]:
+def score(
+    X: ArrayLike, Y: ArrayLike, T: ArrayLike, *, bandwidths: ArrayLike | None = None, seed: int = 0
+) -> dict[str, float]:
     """Every scalar metric of generated curves X against test curves Y (training curves T).
 
     Example:
