@@ -212,3 +212,45 @@ def test_sample_parquet_in_process(tmp_path):
     frame = pd.read_parquet(tmp_path / "s.parquet")
     assert frame.shape == (5, 25)
     assert not (run / "training.gif").exists()
+
+
+def test_ctrl_c_keeps_the_run(tmp_path):
+    """SIGINT in the middle of training: exit 130, model, GIF and run.json hold the epochs done."""
+    import json
+    import signal
+    import time
+
+    from PIL import Image
+
+    run = tmp_path / "run"
+    proc = subprocess.Popen(
+        [
+            *tsgan_command(),
+            "train",
+            "--demo",
+            "--out",
+            str(run),
+            "--epochs",
+            "500",
+            "--from",
+            "2024-01-01",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        history = run / "history.csv"
+        if history.exists() and len(history.read_text().splitlines()) >= 4:  # header + 3 epochs
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == f"interrupted: the run so far is saved in {run}"
+    summary = json.loads((run / "run.json").read_text())
+    assert summary["status"] == "interrupted" and 3 <= summary["epochs_completed"] < 500
+    assert Image.open(run / "training.gif").n_frames == summary["epochs_completed"]
+    assert (run / "model.keras").is_file() and (run / "losses.png").is_file()
+    assert main(["sample", str(run), "--n", "3", "--out", str(tmp_path / "s.csv")]) == 0
