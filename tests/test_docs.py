@@ -24,6 +24,7 @@ MODULES = [
     "tsgan.gifwriter",
     "tsgan.model",
     "tsgan.plotting",
+    "tsgan.train",
 ]
 
 

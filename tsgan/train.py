@@ -9,6 +9,7 @@ import math
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -36,7 +37,15 @@ RUN_FILES = (
 
 
 def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
-    """Create the run directory; refuse a non-empty one unless ``overwrite``."""
+    """Create the run directory; refuse a non-empty one unless ``overwrite``.
+
+    With ``overwrite`` only the files of a previous run are replaced; anything else the
+    user keeps there stays.
+
+    Example:
+        >>> prepare_run_dir("runs/new", overwrite=False).is_dir()
+        True
+    """
     run = Path(out)
     if run.exists() and not run.is_dir():
         raise RunError(f"{run}: exists and is not a directory")
@@ -52,7 +61,13 @@ def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
 
 
 def training_curves(config: TrainConfig) -> tuple[pd.DataFrame, pd.Series]:
-    """The daily curves a run trains on, and the prices they come from."""
+    """The daily curves a run trains on, and the prices they come from.
+
+    Example:
+        >>> curves, prices = training_curves(TrainConfig(demo=True, out="x", date_from="2024-12-01"))
+        >>> curves.shape, prices.attrs["format"]
+        ((31, 24), 'tsgan demo data (synthetic)')
+    """
     prices = (
         demo_prices(seed=config.seed)
         if config.demo
@@ -76,7 +91,7 @@ def save_model(model: keras.Model, path: Path) -> None:
         model.save(tmp)
 
 
-def versions() -> dict[str, str]:
+def _versions() -> dict[str, str]:
     import tensorflow as tf
 
     return {
@@ -89,7 +104,7 @@ def versions() -> dict[str, str]:
     }
 
 
-def train(config: TrainConfig, *, progress=print) -> dict:
+def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print) -> dict:
     """Run one training as configured; everything lands in ``config.out``.
 
     The run directory receives ``model.keras``, ``config.toml``, ``history.csv``,
@@ -155,7 +170,7 @@ def train(config: TrainConfig, *, progress=print) -> dict:
         },
         "seed": config.seed,
         "epochs_planned": config.epochs,
-        "versions": versions(),
+        "versions": _versions(),
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
