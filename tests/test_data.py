@@ -363,3 +363,11 @@ def test_daily_curves_property(start, n_days, step, offset_days, drop, seed, dst
     assert list(got.index) == sorted(expected)
     np.testing.assert_allclose(got.to_numpy(), np.array([expected[d] for d in sorted(expected)]))
     assert len(got.attrs["dropped"]) == n_days - len(expected)
+
+
+def test_zone_given_for_a_file_that_does_not_state_it(shared_data):
+    prices = load_prices(shared_data / "energy_charts_de_lu" / "2024-01-01.json", zone="de_lu")
+    assert prices.attrs["zone"] == "DE-LU"
+    assert (
+        load_prices(shared_data / "energy_charts_de_lu" / "2024-01-01.json").attrs["zone"] is None
+    )

@@ -9,6 +9,7 @@ import pandas as pd
 
 from tsgan.data.errors import DataError
 from tsgan.data.formats import NS, TZ, Part, Source, expand_sources, read_file
+from tsgan.data.zones import canonical_zone
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def load_prices(
     notes = [f"{p.path.name}: {n}" for p in parts for n in p.notes]
     series.attrs = {
         "format": ", ".join(formats),
-        "zone": zones.pop() if zones else (zone or None),
+        "zone": zones.pop() if zones else (canonical_zone(zone) or zone if zone else None),
         "zones": sorted({z for p in parts for z in p.zones}),
         "sources": [str(p) for p in paths],
         "resolution": resolution,
