@@ -232,6 +232,8 @@ def test_ctrl_c_keeps_the_run(tmp_path):
             str(run),
             "--epochs",
             "500",
+            "--gif-every",
+            "1",
             "--from",
             "2024-01-01",
         ],
@@ -254,3 +256,9 @@ def test_ctrl_c_keeps_the_run(tmp_path):
     assert Image.open(run / "training.gif").n_frames == summary["epochs_completed"]
     assert (run / "model.keras").is_file() and (run / "losses.png").is_file()
     assert main(["sample", str(run), "--n", "3", "--out", str(tmp_path / "s.csv")]) == 0
+
+
+def test_default_frames_stay_near_300():
+    assert TrainConfig(demo=True, out="x").frame_every == 2  # 600 epochs → 300 frames
+    assert TrainConfig(demo=True, out="x", epochs=250).frame_every == 1
+    assert TrainConfig(demo=True, out="x", epochs=600, gif_every=1).frame_every == 1

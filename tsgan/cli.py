@@ -311,12 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="date_from", metavar="DATE", help="first delivery day (inclusive)"
     )
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last delivery day (inclusive)")
-    p.add_argument("--epochs", type=int)
+    p.add_argument("--epochs", type=int, help="default 600")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--loss", choices=("bce", "wgan-gp"))
     gif = p.add_mutually_exclusive_group()
-    gif.add_argument("--gif-every", type=int, metavar="N", help="render every N-th epoch")
+    gif.add_argument(
+        "--gif-every",
+        type=int,
+        metavar="N",
+        help="render every N-th epoch (default: at most 300 frames)",
+    )
     gif.add_argument("--no-gif", action="store_true", help="no animation")
     p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
     p.add_argument(

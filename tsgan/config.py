@@ -32,17 +32,21 @@ class TrainConfig:
     zone: str | None = None
     date_from: str | None = None
     date_to: str | None = None
-    epochs: int = 300
+    epochs: int = 600
     batch_size: int = 64
     seed: int = 0
     loss: str = "wgan-gp"
     gif: bool = True
-    gif_every: int = 1
+    gif_every: int | None = None  # None: every epoch up to 300 frames, then spread out
     overwrite: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 2 or self.gif_every < 1:
+        if (
+            self.epochs < 1
+            or self.batch_size < 2
+            or (self.gif_every is not None and self.gif_every < 1)
+        ):
             raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
         if not self.demo and not self.sources:
             raise RunError("give a data SOURCE or --demo")
@@ -53,6 +57,11 @@ class TrainConfig:
 
     # TOML: keys as on the command line ("from", "to", "batch_size"...)
     _TOML_NAMES: ClassVar[dict[str, str]] = {"date_from": "from", "date_to": "to"}
+
+    @property
+    def frame_every(self) -> int:
+        """Render every n-th epoch: ``gif_every``, or enough to keep the GIF near 300 frames."""
+        return self.gif_every or max(1, -(-self.epochs // 300))
 
     def to_toml(self) -> str:
         """The settings as TOML text (``None`` values are left out)."""

@@ -146,7 +146,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
         animation = TrainingAnimation(
             run / "training.gif",
             real=curves,
-            every=config.gif_every,
+            every=config.frame_every,
             seed=config.seed,
             subtitle=f"tsgan · {label}"
             + ("" if config.demo else " · data: Bundesnetzagentur | SMARD.de"),
