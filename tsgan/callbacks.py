@@ -18,6 +18,8 @@ from tsgan.renderer import SAMPLES_FILE, Renderer, Settings
 
 logger = logging.getLogger(__name__)
 
+TRACKED = ("d_loss", "g_loss", "d_real", "d_fake")  # PriceGAN's log keys
+
 __all__ = ["SAMPLES_FILE", "EpochProgress", "TrainingAnimation", "render_animation"]
 
 
@@ -95,9 +97,6 @@ class TrainingAnimation(keras.callbacks.Callback):
         else:
             self.real, self.ylim = None, None
         self.epochs_rendered: list[int] = []
-        self.history: dict[str, list[float]] = {
-            k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake")
-        }
         self._process = None
 
     # ------------------------------------------------------------------ Keras hooks
@@ -157,9 +156,9 @@ class TrainingAnimation(keras.callbacks.Callback):
             return
         if self._process.poll() is not None:
             self._raise_if_failed(wait=True)
-        logs = {k: float(v) for k, v in (logs or {}).items() if k in self.history}
-        for key, values in self.history.items():
-            values.append(logs.get(key, np.nan))
+        logs = {
+            k: float((logs or {}).get(k, np.nan)) for k in TRACKED
+        }  # the drawing process keeps the history
         number = epoch + 1
         last = number == self.total_epochs or getattr(self.model, "stop_training", False)
         curves = None
@@ -301,8 +300,7 @@ class EpochProgress(keras.callbacks.Callback):
         done = epoch - self._first_epoch
         per_epoch = (now - self._after_first) / done if done else now - self._start
         left = per_epoch * (total - epoch - 1)
-        keys = ("d_loss", "g_loss", "d_real", "d_fake")
-        metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in keys if k in logs)
+        metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in TRACKED if k in logs)
         width = len(str(total))
         eta = f"{int(left // 60)}:{int(left % 60):02d} left" if done else "(first epoch: tracing)"
         self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  {eta}")

@@ -42,6 +42,20 @@ def _hour_axis(ax, n_steps: int) -> np.ndarray:
     return hours
 
 
+def _legend_above(ax, *, ncol: int) -> None:
+    """A one-line legend above the axes, where curves can never hide it."""
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=ncol,
+        fontsize=8,
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.0,
+        borderaxespad=0.2,
+    )
+
+
 @dataclass
 class TrainingFigure:
     """A figure whose generated curves and losses are redrawn cheaply, frame after frame."""
@@ -118,16 +132,7 @@ def training_figure(
         animated=True,
         label="generated mean",
     )
-    ax_c.legend(
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
-        ncol=4,
-        fontsize=8,
-        frameon=False,
-        handlelength=1.5,
-        columnspacing=1.0,
-        borderaxespad=0.2,
-    )
+    _legend_above(ax_c, ncol=4)
 
     ax_l.set_xlim(1, max(epochs, 2))
     ax_l.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -139,15 +144,7 @@ def training_figure(
     )
     (g_line,) = ax_l.plot([], [], color=G_COLOR, lw=1.6, label="generator (g_loss)", animated=True)
     marker = ax_l.axvline(1, color="0.3", ls=":", lw=1.0, animated=True)
-    ax_l.legend(
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
-        ncol=2,
-        fontsize=8,
-        frameon=False,
-        handlelength=1.5,
-        borderaxespad=0.2,
-    )
+    _legend_above(ax_l, ncol=2)
     title = fig.suptitle("epoch 0", fontsize=12, fontweight="bold", animated=True)
     if subtitle:
         fig.text(0.005, 0.995, subtitle, ha="left", va="top", fontsize=7, color="0.4")

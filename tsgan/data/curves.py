@@ -139,8 +139,6 @@ def daily_curves(
     kept = series[mask]
     kept_local = pd.DatetimeIndex(kept.index)
     kept_day = day[mask]
-    minute = kept_local.hour * 60 + kept_local.minute
-    slot_len = 60 // slots_per_hour
     if slots_per_hour == 1:
         # Quarter-hours → their hour: mean over the interval's UTC hour, so the two autumn
         # 02:00 hours stay apart until the DST rule averages them below.
@@ -155,16 +153,15 @@ def daily_curves(
             }
         )
     else:
-        frame = pd.DataFrame(
-            {"day": kept_day, "slot": minute // slot_len, "price": kept.to_numpy()}
-        )
+        slot = (kept_local.hour * 60 + kept_local.minute) // 15
+        frame = pd.DataFrame({"day": kept_day, "slot": slot, "price": kept.to_numpy()})
     table = frame.groupby(["day", "slot"])["price"].mean().unstack("slot")
     n_slots = 24 * slots_per_hour
     table = table.reindex(columns=range(n_slots))
     gaps = table.isna().any(axis=1)
     if gaps.any():  # only the spring day misses a wall-clock slot
         table.loc[gaps] = table.loc[gaps].interpolate(axis=1, limit_area="inside")
-    table.columns = [f"{'h' if n_slots == 24 else 'q'}{i:02d}" for i in range(n_slots)]
+    table.columns = hour_columns(n_slots)
     table.index = pd.DatetimeIndex(table.index, name="date")
     dst_days = [f"{d:%Y-%m-%d}" for d in keep_days if is_dst[d]]
     table.attrs = {"dropped": dict(sorted(dropped.items())), "dst_days": dst_days}

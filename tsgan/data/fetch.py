@@ -43,7 +43,7 @@ SMARD_FILTERS = {
     "HU": 262,
     "DE-LU-neighbours": 5078,
 }
-USER_AGENT = "tsgan (+https://github.com/tsgan) python-urllib"
+USER_AGENT = "tsgan (Python urllib)"
 
 
 def fetch_prices(
