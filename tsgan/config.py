@@ -9,6 +9,8 @@ from typing import ClassVar
 
 import tomllib
 
+from tsgan.data.calendar import CONDITIONS
+
 
 class RunError(ValueError):
     """A run cannot start or finish as asked (existing run directory, bad settings)."""
@@ -36,6 +38,8 @@ class TrainConfig:
     batch_size: int = 64
     seed: int = 0
     loss: str = "wgan-gp"
+    condition: str | None = None  # None, "calendar" or "calendar+level"
+    country: str = "DE"  # the holiday calendar of the calendar condition
     gif: bool = True
     gif_every: int | None = None  # None: every epoch up to 300 frames, then spread out
     overwrite: bool = False
@@ -54,6 +58,15 @@ class TrainConfig:
             raise RunError("give either data SOURCEs or --demo, not both")
         if not self.out:
             raise RunError("--out RUN_DIR is required")
+        if self.condition not in (None, *CONDITIONS):
+            raise RunError(
+                f"condition must be one of {', '.join(CONDITIONS)}, got {self.condition!r}"
+            )
+        if self.condition is not None:
+            import holidays
+
+            if self.country.upper() not in holidays.list_supported_countries():
+                raise RunError(f"country {self.country!r} has no holiday calendar (e.g. DE, AT, FR)")
 
     # TOML: keys as on the command line ("from", "to", "batch_size"...)
     _TOML_NAMES: ClassVar[dict[str, str]] = {"date_from": "from", "date_to": "to"}

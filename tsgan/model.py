@@ -8,6 +8,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
+
 LOSSES = ("bce", "wgan-gp")
 
 
@@ -105,8 +107,17 @@ class PriceGAN(keras.Model):
         gp_weight: gradient-penalty weight for ``"wgan-gp"``.
         pac: curves packed into one discriminator input (PacGAN), against mode collapse.
         dropout: dropout rate in the discriminator.
-        condition_dim: size of the condition vector (0 = unconditional); conditions are
-            concatenated to the noise and to each curve the discriminator sees.
+        condition: ``None`` (unconditional), ``"calendar"`` (the delivery day's type,
+            workday / Saturday / Sunday or holiday, and its season) or ``"calendar+level"``
+            (also the day's mean price). The model then encodes dates and levels itself
+            (:meth:`encode_conditions`), and with the level every generated day's mean is
+            exactly the requested level: the generator shapes the day, the level is imposed
+            (in training too, so the discriminator judges the shape given the level).
+        country: the holiday calendar of ``condition`` (ISO code, ``holidays`` package).
+        timezone: the market's time zone, for delivery-interval output of sampled days.
+        condition_dim: size of a raw condition vector the caller encodes (0 = none); set
+            by ``condition`` when that is given. Conditions are concatenated to the noise
+            and to each curve the discriminator sees.
         residual: concatenate each generator block's input to its output.
         ema: decay of an exponential moving average of the generator weights used by
             ``generate`` (None = off).
@@ -137,6 +148,9 @@ class PriceGAN(keras.Model):
         residual: bool = True,
         ema: float | None = 0.99,
         seed: int | None = 0,
+        condition: str | None = None,
+        country: str = "DE",
+        timezone: str = "Europe/Berlin",
         **kwargs,
     ) -> None:
         _require_tensorflow()
@@ -149,6 +163,18 @@ class PriceGAN(keras.Model):
             )
         if ema is not None and not 0.0 < ema < 1.0:
             raise ValueError(f"ema must be between 0 and 1 (or None), got {ema}")
+        if condition is not None:
+            if condition not in CONDITIONS:
+                raise ValueError(f"condition must be one of {CONDITIONS} or None, got {condition!r}")
+            named_dim = CALENDAR_DIM + (condition == "calendar+level")
+            if condition_dim not in (0, named_dim):
+                raise ValueError(
+                    f"condition {condition!r} has {named_dim} values; got condition_dim={condition_dim}"
+                )
+            condition_dim = named_dim
+        self.condition = condition
+        self.country = str(country)
+        self.timezone = str(timezone)
         self.n_steps = int(n_steps)
         self.latent_dim = int(latent_dim)
         self.generator_units = tuple(int(u) for u in generator_units)
@@ -215,6 +241,9 @@ class PriceGAN(keras.Model):
             residual=self.residual,
             ema=self.ema,
             seed=self.seed,
+            condition=self.condition,
+            country=self.country,
+            timezone=self.timezone,
         )
         return config
 
@@ -304,6 +333,74 @@ class PriceGAN(keras.Model):
         bound = float(ops.convert_to_numpy(self.bound))
         return np.sinh(np.asarray(values, dtype="float64") * bound) * scale + center
 
+    def _from_unit_tensor(self, unit):
+        """``from_unit`` as a tensor op (inside ``train_step``)."""
+        return ops.sinh(unit * self.bound) * self.scale + self.center
+
+    # ------------------------------------------------------------------ conditions
+
+    @property
+    def has_level(self) -> bool:
+        """Whether the model is conditioned on the daily price level."""
+        return self.condition == "calendar+level"
+
+    def encode_conditions(self, dates, levels=None) -> np.ndarray:
+        """The condition vectors of delivery days, shape ``(len(dates), condition_dim)``.
+
+        The calendar part is the day type (workday / Saturday / Sunday or public holiday of
+        the model's ``country``) one-hot and the season as sin/cos of the day of the year;
+        the level (EUR/MWh, the day's mean price) is scaled with the model's price
+        transform, so a fitted transform is needed for it.
+
+        Args:
+            dates: delivery days (anything ``pandas.DatetimeIndex`` accepts).
+            levels: one daily mean price per date, for ``condition="calendar+level"``.
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,),
+            ...                condition="calendar")
+            >>> gan.encode_conditions(["2025-04-13", "2025-04-14"])[:, :3].tolist()
+            [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        """
+        if self.condition is None:
+            raise ValueError(
+                "this model was trained without conditions: it takes no dates or levels"
+            )
+        if self.has_level and levels is None:
+            raise ValueError(
+                "this model is conditioned on the daily price level: give a level for each date"
+            )
+        if not self.has_level and levels is not None:
+            raise ValueError(
+                f"this model is conditioned on {self.condition!r} only: it takes no price level"
+            )
+        calendar = calendar_conditions(dates, country=self.country)  # (n, 5)
+        if not self.has_level:
+            return calendar
+        levels = np.asarray(levels, dtype="float64").reshape(-1)
+        if levels.shape != (len(calendar),):
+            raise ValueError(f"got {levels.size} levels for {len(calendar)} dates")
+        if not np.isfinite(levels).all():
+            raise ValueError("levels must be finite numbers (EUR/MWh)")
+        if not self.is_adapted:
+            raise RuntimeError("the price transform is not fitted yet; call fit or adapt first")
+        center = float(ops.convert_to_numpy(self.center).astype("float64").mean())
+        scale = float(ops.convert_to_numpy(self.scale))
+        bound = float(ops.convert_to_numpy(self.bound))
+        unit = np.arcsinh((levels - center) / scale) / bound  # the curves' transform
+        return np.concatenate([calendar, unit[:, None].astype("float32")], axis=1)
+
+    def _level(self, conditions):
+        """The level in EUR/MWh from encoded conditions (its last column), shape (B, 1)."""
+        unit = conditions[:, -1:]
+        return ops.sinh(unit * self.bound) * self.scale + ops.mean(self.center)
+
+    def _impose_level(self, unit, conditions):
+        """Shift generated unit-space curves so that each day's mean price is its level."""
+        eur = self._from_unit_tensor(unit)  # (B, n) EUR/MWh
+        eur = eur - ops.mean(eur, axis=-1, keepdims=True) + self._level(conditions)
+        return self.to_unit(eur)
+
     # ------------------------------------------------------------------ training
 
     def call(self, inputs, training: bool = False):
@@ -313,25 +410,44 @@ class PriceGAN(keras.Model):
     def fit(self, x=None, y=None, **kwargs):
         """``keras.Model.fit``, adapting the price transform first if it was never fitted.
 
-        ``x`` is an array or DataFrame of curves in EUR/MWh, or ``(curves, conditions)``
-        when ``condition_dim > 0``.
+        ``x`` is an array or DataFrame of curves in EUR/MWh. A model with a named
+        ``condition`` takes a DataFrame indexed by delivery day and encodes each day's
+        conditions itself (its date; with the level, the curve's mean). With raw
+        ``condition_dim`` conditions, ``x`` is ``(curves, conditions)``.
         """
         if not self.compiled:
             self.compile()
+        dates = getattr(x, "index", None)
         if x is not None and not isinstance(x, (tuple, list)) and hasattr(x, "to_numpy"):
             x = x.to_numpy()
+        if isinstance(x, np.ndarray) and not np.isfinite(x).all():
+            raise ValueError("fit: curves contain NaN or infinite values")
         if not self.is_adapted:
             curves = x[0] if isinstance(x, (tuple, list)) else x
             if not isinstance(curves, np.ndarray):
                 raise ValueError("fit: call adapt(curves) first when x is not an array of curves")
             self.adapt(curves)
+        if self.condition is not None and isinstance(x, np.ndarray):
+            if dates is None:
+                raise ValueError(
+                    f"fit: a model conditioned on {self.condition!r} needs a DataFrame of curves "
+                    "indexed by delivery day"
+                )
+            levels = x.mean(axis=1) if self.has_level else None
+            x = (x.astype("float32"), self.encode_conditions(dates, levels))
         if isinstance(x, np.ndarray):
             x = x.astype("float32")
         return super().fit(x, y, **kwargs)
 
-    def _noise(self, batch: int, conditions):
+    def _fake(self, batch, conditions, *, training: bool = True, net=None):
+        """Generated curves in the unit space: noise (+ conditions) through the generator.
+
+        With the level condition each day's mean is imposed (see :meth:`_impose_level`).
+        """
         z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
-        return z if conditions is None else ops.concatenate([z, conditions], axis=-1)
+        noise = z if conditions is None else ops.concatenate([z, conditions], axis=-1)
+        unit = (net or self.generator)(noise, training=training)  # (B, n)
+        return self._impose_level(unit, conditions) if self.has_level else unit
 
     def _pack(self, curves, conditions):
         """(B, n) curves [+ (B, c) conditions] → (B/pac, pac·(n+c)) discriminator inputs."""
@@ -371,7 +487,7 @@ class PriceGAN(keras.Model):
         import tensorflow as tf
 
         replicas = tf.distribute.get_strategy().num_replicas_in_sync  # global-batch means
-        fake = self.generator(self._noise(ops.shape(real)[0], conditions), training=True)
+        fake = self._fake(ops.shape(real)[0], conditions)
         with tf.GradientTape() as tape:
             d_real = self._critic(real, conditions)
             d_fake = self._critic(fake, conditions)
@@ -387,7 +503,7 @@ class PriceGAN(keras.Model):
 
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            fake = self.generator(self._noise(batch, conditions), training=True)
+            fake = self._fake(batch, conditions)
             g_loss = self._g_loss(self._critic(fake, conditions))
             scaled = g_loss / replicas
         grads = tape.gradient(scaled, self.generator.trainable_variables)
@@ -479,5 +595,8 @@ class PriceGAN(keras.Model):
             ops.convert_to_numpy(net(noise[start : start + batch_size], training=False))
             for start in range(0, n, batch_size)
         ]
-        unit = np.concatenate(out, axis=0) if out else np.zeros((0, self.n_steps))
-        return self.from_unit(unit)
+        curves = self.from_unit(np.concatenate(out, axis=0) if out else np.zeros((0, self.n_steps)))
+        if self.has_level and n:  # each day's mean is its level (exactly, in float64)
+            level = ops.convert_to_numpy(self._level(conditions)).astype("float64")  # (n, 1)
+            curves = curves - curves.mean(axis=1, keepdims=True) + level
+        return curves

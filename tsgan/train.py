@@ -91,6 +91,39 @@ def save_model(model: keras.Model, path: Path) -> None:
         model.save(tmp)
 
 
+def conditioning(gan: PriceGAN) -> dict | None:
+    """How a model encodes its conditions, for ``run.json`` (None when unconditional).
+
+    Example:
+        >>> conditioning(PriceGAN(condition="calendar"))["features"][:3]
+        ['workday', 'saturday', 'sunday/holiday']
+    """
+    if gan.condition is None:
+        return None
+    from tsgan.data.calendar import DAY_TYPES
+
+    info = {
+        "condition": gan.condition,
+        "features": [*DAY_TYPES, "day_of_year_sin", "day_of_year_cos"],
+        "country": gan.country,
+        "holidays": "public holidays of the country (holidays package) count as Sundays",
+        "timezone": gan.timezone,
+    }
+    if gan.has_level:
+        center = float(np.mean(keras.ops.convert_to_numpy(gan.center)))
+        scale = float(keras.ops.convert_to_numpy(gan.scale))
+        bound = float(keras.ops.convert_to_numpy(gan.bound))
+        info["features"].append("level")
+        info["level"] = {
+            "definition": "the mean of the day's 24 hourly prices (EUR/MWh)",
+            "scaling": "asinh((level - center) / scale) / bound, the curves' price transform",
+            "center": round(center, 6),
+            "scale": round(scale, 6),
+            "bound": round(bound, 6),
+        }
+    return info
+
+
 def _versions() -> dict[str, str]:
     import tensorflow as tf
 
@@ -132,8 +165,15 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
             f"only {len(curves)} training days, fewer than --batch-size {config.batch_size}"
         )
     keras.utils.set_random_seed(config.seed)
-    gan = PriceGAN(loss=config.loss, seed=config.seed, **config.model)
+    gan = PriceGAN(
+        loss=config.loss,
+        seed=config.seed,
+        condition=config.condition,
+        country=config.country.upper(),
+        **config.model,
+    )
     gan.compile(steps_per_execution=8)
+    gan.adapt(curves.to_numpy())  # the level's scaling, recorded below, is the curves' transform
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
@@ -169,6 +209,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
             "demo": config.demo,
         },
         "seed": config.seed,
+        "conditioning": conditioning(gan),
         "epochs_planned": config.epochs,
         "versions": _versions(),
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -178,7 +219,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
     status = "finished"
     try:
         gan.fit(
-            curves.to_numpy(),
+            curves if gan.condition else curves.to_numpy(),
             epochs=config.epochs,
             batch_size=config.batch_size,
             callbacks=callbacks,

@@ -1,0 +1,180 @@
+"""Price scenarios for given delivery days, as tables a trading desk can load.
+
+``sample_scenarios`` asks a trained :class:`tsgan.PriceGAN` for ``n_per_day`` curves of each
+date (with a level when the model is conditioned on it) and returns one row per scenario;
+``delivery_intervals`` turns those rows into one row per delivery interval of the market's
+time zone, 23 hours on the spring DST day and 25 in autumn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from tsgan.data.curves import hour_columns
+
+__all__ = ["delivery_intervals", "parse_dates", "sample_scenarios"]
+
+
+def parse_dates(spec: str) -> pd.DatetimeIndex:
+    """Delivery days from ``"FIRST..LAST"`` (inclusive) or a comma list of ISO dates.
+
+    Example:
+        >>> list(parse_dates("2026-04-01..2026-04-03").strftime("%m-%d"))
+        ['04-01', '04-02', '04-03']
+        >>> len(parse_dates("2026-04-12,2026-12-24"))
+        2
+    """
+    text = spec.strip()
+    try:
+        if ".." in text:
+            first, last = (part.strip() for part in text.split("..", 1))
+            dates = pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq="D")
+            if dates.empty:
+                raise ValueError(f"{last} is before {first}")
+        else:
+            dates = pd.DatetimeIndex([pd.Timestamp(p.strip()) for p in text.split(",") if p.strip()])
+    except (ValueError, TypeError) as err:
+        raise ValueError(
+            f"dates {spec!r}: {err} (expected FIRST..LAST or a comma list of YYYY-MM-DD)"
+        ) from None
+    if dates.empty:
+        raise ValueError(f"dates {spec!r}: no date given")
+    return pd.DatetimeIndex(dates.normalize(), name="date")
+
+
+def _levels_for(dates: pd.DatetimeIndex, levels) -> np.ndarray | None:
+    """One level per date from a number, a sequence, or a Series/mapping keyed by date."""
+    if levels is None:
+        return None
+    if np.isscalar(levels):
+        return np.full(len(dates), float(levels))
+    if isinstance(levels, Mapping) and not isinstance(levels, pd.Series):
+        levels = pd.Series(levels)
+    if isinstance(levels, pd.Series):
+        by_date = pd.Series(levels.to_numpy(dtype="float64"), index=pd.to_datetime(levels.index))
+        by_date.index = by_date.index.normalize()
+        missing = dates.difference(by_date.index)
+        if len(missing):
+            raise ValueError(
+                f"no level for {len(missing)} date(s), first {missing[0]:%Y-%m-%d}"
+            )
+        return by_date.loc[dates].to_numpy()
+    values = np.asarray(levels, dtype="float64").reshape(-1)
+    if len(values) != len(dates):
+        raise ValueError(f"got {len(values)} levels for {len(dates)} dates")
+    return values
+
+
+def sample_scenarios(
+    model,
+    dates: Iterable | pd.DatetimeIndex | None = None,
+    *,
+    n_per_day: int,
+    levels=None,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """``n_per_day`` price scenarios (EUR/MWh) for each delivery day.
+
+    For a conditional model each date is encoded with the model's own calendar (day type,
+    season; its holiday country) and, for ``condition="calendar+level"``, the day's level:
+    every scenario's daily mean is then that level. An unconditional model takes no dates
+    and gives ``n_per_day`` scenarios of "some day".
+
+    Args:
+        model: a trained :class:`tsgan.PriceGAN`.
+        dates: delivery days (strings, dates, a ``DatetimeIndex``); None for an
+            unconditional model.
+        n_per_day: scenarios per date.
+        levels: the daily mean price (EUR/MWh): one number for every date, one per date, or
+            a Series / mapping keyed by date.
+        seed: the same seed, model and dates give the same scenarios.
+
+    Returns:
+        Columns ``date``, ``scenario`` (1..n_per_day), ``h00..h23``; without dates, no
+        ``date`` column.
+
+    Example:
+        >>> gan = tsgan.load_model("runs/de-lu-cal/model.keras")  # doctest: +SKIP
+        >>> sample_scenarios(gan, ["2026-04-12"], n_per_day=500, seed=1).shape  # doctest: +SKIP
+        (500, 26)
+    """
+    if n_per_day < 1:
+        raise ValueError(f"n_per_day must be at least 1, got {n_per_day}")
+    columns = hour_columns(model.n_steps)
+    if model.condition_dim and model.condition is None:
+        raise ValueError("this model takes raw condition vectors: use model.generate(conditions=...)")
+    if dates is None:
+        if model.condition is not None:
+            raise ValueError(
+                f"this model is conditioned on {model.condition!r}: give the delivery dates"
+            )
+        if levels is not None:
+            raise ValueError("this model was trained without conditions: it takes no price level")
+        frame = pd.DataFrame(model.generate(n_per_day, seed=seed), columns=columns)
+        frame.insert(0, "scenario", np.arange(1, n_per_day + 1))
+        return frame
+    if model.condition is None:
+        raise ValueError(
+            "this model was trained without conditions: it cannot generate for given dates "
+            "(train with --condition calendar)"
+        )
+    index = pd.DatetimeIndex(pd.to_datetime(dates if isinstance(dates, pd.Index) else list(dates)))
+    index = (index.tz_localize(None) if index.tz is not None else index).normalize()
+    conditions = model.encode_conditions(index, _levels_for(index, levels))  # (D, c)
+    repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
+    curves = model.generate(len(repeated), seed=seed, conditions=repeated)
+    frame = pd.DataFrame(curves, columns=columns)
+    frame.insert(0, "scenario", np.tile(np.arange(1, n_per_day + 1), len(index)))
+    frame.insert(0, "date", np.repeat(index.to_numpy(), n_per_day))
+    return frame
+
+
+def delivery_intervals(scenarios: pd.DataFrame, *, timezone: str = "Europe/Berlin") -> pd.DataFrame:
+    """One row per delivery interval: ``time`` (tz-aware interval start), ``scenario``, ``price``.
+
+    A model's day has 24 (or 96) wall-clock slots; a real delivery day has the intervals
+    between its two local midnights. Each interval gets the value of its wall-clock slot:
+    on the spring DST day the skipped 02:00 slot (filled in training) is dropped, 23 rows;
+    on the autumn DST day both 02:00 intervals (+02:00, then +01:00) get the generated 02:00
+    value, 25 rows, as the training data averaged the two.
+
+    Args:
+        scenarios: the output of :func:`sample_scenarios` with a ``date`` column.
+        timezone: the market's time zone (a model's ``timezone``).
+
+    Example:
+        >>> wide = pd.DataFrame([[pd.Timestamp("2025-03-30"), 1, *range(24)]],
+        ...                     columns=["date", "scenario", *hour_columns()])
+        >>> long = delivery_intervals(wide)
+        >>> len(long), long["price"].tolist()[:3]
+        (23, [0.0, 1.0, 3.0])
+    """
+    if "date" not in scenarios.columns:
+        raise ValueError("delivery intervals need dated scenarios (a 'date' column)")
+    columns = [c for c in scenarios.columns if c not in ("date", "scenario")]
+    n_steps = len(columns)
+    step = pd.Timedelta(minutes=24 * 60 // n_steps)
+    values = scenarios[columns].to_numpy(dtype="float64")
+    dates = pd.DatetimeIndex(scenarios["date"])
+    parts = []
+    for day in dates.unique():
+        rows = np.flatnonzero(dates == day)
+        start = pd.Timestamp(day).tz_localize(timezone)
+        end = (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(timezone)
+        times = pd.date_range(start, end, freq=step, inclusive="left")  # 23, 24 or 25 hours
+        slots = ((times.hour * 60 + times.minute) // (step.seconds // 60)).to_numpy()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "time": np.tile(times, len(rows)),
+                    "scenario": np.repeat(scenarios["scenario"].to_numpy()[rows], len(times)),
+                    "price": values[rows][:, slots].reshape(-1),
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    frame["time"] = pd.DatetimeIndex(frame["time"]).tz_convert(timezone)
+    return frame
