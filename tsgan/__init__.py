@@ -11,6 +11,7 @@ from tsgan.data import (
     hour_columns,
     load_prices,
 )
+from tsgan.scenarios import delivery_intervals, sample_scenarios
 
 _LAZY = {
     "PriceGAN": "tsgan.model",
@@ -40,9 +41,11 @@ __all__ = [
     "__version__",
     "calendar_features",
     "daily_curves",
+    "delivery_intervals",
     "demo_prices",
     "fetch_prices",
     "hour_columns",
     "load_prices",
     "render_animation",
+    "sample_scenarios",
 ]

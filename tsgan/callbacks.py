@@ -50,7 +50,11 @@ class TrainingAnimation(keras.callbacks.Callback):
         fps: frames per second.
         dpi: resolution of the frames (72 gives 720×288 pixels).
         seed: seed of the fixed latent batch and of the real sample.
-        conditions: ``(n_samples, condition_dim)`` conditions for a conditional model.
+        conditions: ``(n_samples, condition_dim)`` raw conditions for a model with a raw
+            ``condition_dim``. A model with a named ``condition`` needs none: the frame
+            shows two fixed conditions, a winter workday and a summer Sunday (with the
+            level: the median level of such real days), each over the real days of its
+            kind, one colour each (``real`` must then be a DataFrame indexed by date).
         subtitle: a small caption (data source, zone) in the corner.
 
     Example:
@@ -86,16 +90,17 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.seed = int(seed)
         self.conditions = conditions
         self.subtitle = subtitle
-        rng = np.random.default_rng(seed)
+        self.n_real = int(n_real)
+        self.real_dates = getattr(real, "index", None)  # delivery days, for conditional runs
         if real is not None:
             real = np.asarray(
                 real.to_numpy() if hasattr(real, "to_numpy") else real, dtype="float64"
             )
             self.ylim = curve_ylim(real)
-            pick = rng.choice(len(real), size=min(n_real, len(real)), replace=False)
-            self.real = real[np.sort(pick)]
         else:
-            self.real, self.ylim = None, None
+            self.ylim = None
+        self.real_all = real
+        self.real, self.real_groups, self.groups = None, None, ()
         self.epochs_rendered: list[int] = []
         self._process = None
 
@@ -104,13 +109,14 @@ class TrainingAnimation(keras.callbacks.Callback):
     def on_train_begin(self, logs=None) -> None:
         model = self.model
         self.total_epochs = int(self.params.get("epochs") or 1)
-        # The fixed latent batch: the same noise in every frame, so frames are comparable.
-        noise = keras.random.normal((self.n_samples, model.latent_dim), seed=self.seed)
-        if self.conditions is not None:
-            noise = keras.ops.concatenate(
-                [noise, keras.ops.cast(self.conditions, "float32")], axis=-1
+        rng = np.random.default_rng(self.seed)
+        if model.condition is not None:
+            self._fixed_conditions(model, rng)
+        elif self.real_all is not None:
+            pick = rng.choice(
+                len(self.real_all), min(self.n_real, len(self.real_all)), replace=False
             )
-        self._noise = noise
+            self.real = self.real_all[np.sort(pick)]
         if self.ylim is None:  # no real curves: the scaled range of the training data
             center = keras.ops.convert_to_numpy(model.center)
             scale = float(keras.ops.convert_to_numpy(model.scale))
@@ -126,6 +132,8 @@ class TrainingAnimation(keras.callbacks.Callback):
             fps=self.fps,
             dpi=self.dpi,
             subtitle=self.subtitle,
+            groups=self.groups,
+            real_groups=self.real_groups,
         )
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - a pipe nobody reads could fill up
         self._process = subprocess.Popen(
@@ -136,12 +144,41 @@ class TrainingAnimation(keras.callbacks.Callback):
             start_new_session=True,  # Ctrl-C goes to training, which then finishes the animation
         )
         self._send(settings)
-        net = model.ema_generator if model.ema_generator is not None else model.generator
-        import tensorflow as tf
 
-        self._generate = tf.function(
-            lambda z: net(z, training=False)
-        )  # traced once, cheap per epoch
+    # Two fixed conditions of a conditional run: (label, representative date, day type, season)
+    SHOWN = (
+        ("winter workday", "2025-01-15", 0, 0),
+        ("summer Sunday", "2025-07-13", 2, 2),
+    )
+
+    def _fixed_conditions(self, model, rng: np.random.Generator) -> None:
+        """Conditions of the shown groups, and the real days of each kind."""
+        from tsgan.data.calendar import day_types, seasons
+
+        if self.real_all is None or self.real_dates is None:
+            raise ValueError(
+                "TrainingAnimation: a conditional model needs real=DataFrame of curves indexed by date"
+            )
+        types = day_types(self.real_dates, country=model.country)
+        season = seasons(self.real_dates)
+        per_group = max(1, self.n_samples // len(self.SHOWN))
+        self.n_samples = per_group * len(self.SHOWN)
+        reals, groups, dates, levels = [], [], [], []
+        for g, (_label, date, day_type, season_no) in enumerate(self.SHOWN):
+            mine = np.flatnonzero((types == day_type) & (season == season_no))
+            if not len(mine):  # no such day in the data: that day type in any season
+                mine = np.flatnonzero(types == day_type)
+            if not len(mine):
+                mine = np.arange(len(self.real_all))
+            pick = np.sort(rng.choice(mine, min(self.n_real // 2, len(mine)), replace=False))
+            reals.append(self.real_all[pick])
+            groups.append(np.full(len(pick), g))
+            dates += [date] * per_group
+            levels += [float(np.median(self.real_all[mine].mean(axis=1)))] * per_group
+        self.real = np.concatenate(reals)
+        self.real_groups = np.concatenate(groups)
+        self.groups = tuple(label for label, *_ in self.SHOWN)
+        self.conditions = model.encode_conditions(dates, levels if model.has_level else None)
 
     def _send(self, message) -> None:
         try:
@@ -163,13 +200,10 @@ class TrainingAnimation(keras.callbacks.Callback):
         last = number == self.total_epochs or getattr(self.model, "stop_training", False)
         curves = None
         if number % self.every == 0 or last:
-            net = (
-                self.model.ema_generator
-                if self.model.ema_generator is not None
-                else self.model.generator
-            )
-            unit = keras.ops.convert_to_numpy(net(self._noise, training=False))
-            curves = self.model.from_unit(unit).astype("float32")  # (S, n_steps) EUR/MWh
+            # The same seed every epoch: the same latent batch, so frames are comparable.
+            curves = self.model.generate(
+                self.n_samples, seed=self.seed, conditions=self.conditions
+            ).astype("float32")  # (S, n_steps) EUR/MWh
             self.epochs_rendered.append(number)
         self._send((number, logs, curves))
 
@@ -254,6 +288,10 @@ def render_animation(
         fps=fps,
         dpi=dpi,
         subtitle=str(data["subtitle"]),
+        groups=tuple(str(g) for g in data["groups"]) if "groups" in data else (),
+        real_groups=(
+            data["real_groups"] if "real_groups" in data and len(data["real_groups"]) else None
+        ),
     )
     from tsgan.plotting import render_frame
 

@@ -148,6 +148,8 @@ def cmd_train(args) -> int:
         "batch_size": args.batch_size,
         "seed": args.seed,
         "loss": args.loss,
+        "condition": args.condition,
+        "country": args.country,
         "gif_every": args.gif_every,
         "gif": False if args.no_gif else None,
         "overwrite": args.overwrite or None,
@@ -196,19 +198,58 @@ def _load_model(path_text: str):
         raise CliError(f"{path}: cannot load the model ({str(err).splitlines()[0]})") from None
 
 
-def cmd_sample(args) -> int:
+def _read_levels(path_text: str):
     import pandas as pd
 
-    from tsgan.data import hour_columns
+    path = Path(path_text)
+    if not path.is_file():
+        raise CliError(f"{path}: no such levels file")
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise CliError(f"{path}: not a CSV file ({_one_line(err)})") from None
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    if not {"date", "level"} <= set(table.columns):
+        raise CliError(f"{path}: needs the columns date,level (found {', '.join(table.columns)})")
+    dates = pd.to_datetime(table["date"], errors="coerce", format="ISO8601")
+    values = pd.to_numeric(table["level"], errors="coerce")
+    bad = dates.isna() | values.isna()
+    if bad.any():
+        line = int(bad.to_numpy().argmax()) + 2
+        raise CliError(
+            f"{path}: line {line}: expected an ISO date and a number, got "
+            f"{table['date'].iloc[line - 2]!r}, {table['level'].iloc[line - 2]!r}"
+        )
+    return pd.Series(values.to_numpy(dtype="float64"), index=pd.DatetimeIndex(dates))
 
-    if args.n < 1:
-        raise CliError(f"--n must be at least 1, got {args.n}")
+
+def cmd_sample(args) -> int:
+    from tsgan.scenarios import delivery_intervals, parse_dates, sample_scenarios
+
+    if args.n is not None and args.n_per_day is not None:
+        raise CliError("give --n or --n-per-day, not both")
+    n = args.n_per_day if args.n_per_day is not None else args.n
+    if n is None:
+        raise CliError("give the number of scenarios: --n-per-day N (or --n N)")
+    if n < 1:
+        raise CliError(f"the number of scenarios must be at least 1, got {n}")
+    try:
+        dates = parse_dates(args.dates) if args.dates else None
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    levels = _read_levels(args.levels) if args.levels else args.level
+    if args.long and dates is None:
+        raise CliError("--long needs --dates: delivery intervals belong to dates")
     gan = _load_model(args.model)
-    curves = gan.generate(args.n, seed=args.seed)
-    frame = pd.DataFrame(curves, columns=hour_columns(gan.n_steps))
-    frame.insert(0, "scenario", range(1, args.n + 1))
+    try:
+        frame = sample_scenarios(gan, dates, n_per_day=n, levels=levels, seed=args.seed)
+    except ValueError as err:
+        raise CliError(f"{args.model}: {err}") from None
+    if args.long:
+        frame = delivery_intervals(frame, timezone=gan.timezone)
     _write_table(frame, Path(args.out))
-    print(f"wrote {args.n} scenarios (EUR/MWh) to {args.out}")
+    what = f"{n} scenarios" + (f" for each of {len(dates)} days" if dates is not None else "")
+    print(f"wrote {what} (EUR/MWh, {len(frame):,} rows) to {args.out}")
     return 0
 
 
@@ -260,6 +301,8 @@ def cmd_evaluate(args) -> int:
         f"{len(train)} training days, {args.n} scenarios",
         flush=True,
     )
+    if gan.condition is not None:
+        return _evaluate_conditional(gan, run, test, train, args)
     results = evaluate(lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed)
     out = write_report(results, test, args.out, title=f"tsgan evaluation of {run}")
     matched = results["matched"]
@@ -267,6 +310,36 @@ def cmd_evaluate(args) -> int:
         row = "  ".join(f"{name} {matched[name][key]['mean']:.3g}" for name in matched)
         print(f"{key:16s} {row}")
     print(f"wrote {out}/report.md, metrics.json and figures")
+    return 0
+
+
+def _evaluate_conditional(gan, run: Path, test, train, args) -> int:
+    from tsgan.evaluate import evaluate_conditional, write_conditional_report
+    from tsgan.scenarios import scenario_array
+
+    def generate(dates, levels, n, seed):
+        return scenario_array(gan, dates, n_per_day=n, levels=levels, seed=seed)
+
+    results = evaluate_conditional(
+        generate,
+        test,
+        train,
+        level=gan.has_level,
+        country=gan.country,
+        n_per_day=args.n_per_day,
+        seed=args.seed,
+    )
+    out = write_conditional_report(
+        results, test, args.out, title=f"tsgan evaluation by condition of {run} ({gan.condition})"
+    )
+    for key in ("es", "vs", "crps"):
+        row = "  ".join(f"{name} {results['scores'][name][key]:.4g}" for name in results["scores"])
+        print(f"{key:5s} {row}")
+    for name, row in results["diebold_mariano"].items():
+        print(
+            f"DM energy score vs {name}: stat {row['es']['statistic']:+.2f}, p {row['es']['p_value']:.3g}"
+        )
+    print(f"wrote {out}/report.md, metrics.json and fan_charts.png")
     return 0
 
 
@@ -315,6 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--loss", choices=("bce", "wgan-gp"))
+    p.add_argument(
+        "--condition",
+        choices=("calendar", "calendar+level"),
+        help="condition on the day type and season (calendar), and the daily mean price (+level)",
+    )
+    p.add_argument("--country", help="holiday calendar of --condition (default DE)")
     gif = p.add_mutually_exclusive_group()
     gif.add_argument(
         "--gif-every",
@@ -331,7 +410,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="generate price scenarios from a trained model")
     p.add_argument("model", metavar="RUN_DIR_OR_MODEL")
-    p.add_argument("--n", type=int, required=True, help="number of scenarios")
+    p.add_argument(
+        "--dates",
+        metavar="FIRST..LAST|D1,D2",
+        help="delivery days, for a model trained with --condition",
+    )
+    p.add_argument("--n-per-day", type=int, metavar="N", help="scenarios per date")
+    p.add_argument("--n", type=int, help="number of scenarios (a model without conditions)")
+    levels = p.add_mutually_exclusive_group()
+    levels.add_argument("--level", type=float, help="daily mean price (EUR/MWh) of every date")
+    levels.add_argument("--levels", metavar="FILE.csv", help="a CSV of date,level")
+    p.add_argument(
+        "--long",
+        action="store_true",
+        help="one row per delivery interval (time,scenario,price; 23/25 rows on DST days)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help=".csv or .parquet file")
     p.set_defaults(func=cmd_sample)
@@ -346,6 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--zone")
     p.add_argument("--n", type=int, default=2000, help="generated curves")
+    p.add_argument(
+        "--n-per-day",
+        type=int,
+        default=500,
+        metavar="N",
+        help="scenarios per test day for a conditional model (default 500)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, metavar="REPORT_DIR")
     p.set_defaults(func=cmd_evaluate)

@@ -66,7 +66,9 @@ class TrainConfig:
             import holidays
 
             if self.country.upper() not in holidays.list_supported_countries():
-                raise RunError(f"country {self.country!r} has no holiday calendar (e.g. DE, AT, FR)")
+                raise RunError(
+                    f"country {self.country!r} has no holiday calendar (e.g. DE, AT, FR)"
+                )
 
     # TOML: keys as on the command line ("from", "to", "batch_size"...)
     _TOML_NAMES: ClassVar[dict[str, str]] = {"date_from": "from", "date_to": "to"}

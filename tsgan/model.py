@@ -165,7 +165,9 @@ class PriceGAN(keras.Model):
             raise ValueError(f"ema must be between 0 and 1 (or None), got {ema}")
         if condition is not None:
             if condition not in CONDITIONS:
-                raise ValueError(f"condition must be one of {CONDITIONS} or None, got {condition!r}")
+                raise ValueError(
+                    f"condition must be one of {CONDITIONS} or None, got {condition!r}"
+                )
             named_dim = CALENDAR_DIM + (condition == "calendar+level")
             if condition_dim not in (0, named_dim):
                 raise ValueError(

@@ -16,6 +16,7 @@ GENERATED_COLOR = "tab:orange"
 GENERATED_MEAN_COLOR = "tab:red"
 D_COLOR = "tab:blue"
 G_COLOR = "tab:green"
+GROUP_COLORS = ("tab:orange", "tab:purple")  # conditional runs: one colour per fixed condition
 
 
 def curve_ylim(
@@ -64,8 +65,8 @@ class TrainingFigure:
     canvas: FigureCanvasAgg
     ax_curves: object
     ax_loss: object
-    generated: LineCollection
-    generated_mean: object
+    generated: list  # one LineCollection per group
+    generated_mean: list  # one mean line per group
     d_line: object
     g_line: object
     marker: object
@@ -86,11 +87,16 @@ def training_figure(
     dpi: int = 80,
     figsize: tuple[float, float] = (10.0, 4.0),
     subtitle: str = "",
+    groups: Sequence[str] = (),
+    real_groups: np.ndarray | None = None,
 ) -> TrainingFigure:
     """Build the two-panel training figure: curves (left) and losses (right).
 
     Real curves are drawn once in thin grey; the generated curves, the losses, the epoch
-    marker and the title are the only artists that change from frame to frame.
+    marker and the title are the only artists that change from frame to frame. For a
+    conditional run, ``groups`` names the fixed conditions (e.g. "winter workday", "summer
+    Sunday"): the generated curves come in equal blocks, one per group, and each group's
+    generated and real curves (``real_groups``: the group of each real curve) share a colour.
 
     Example:
         >>> tfig = training_figure(np.zeros((3, 24)), n_generated=2, epochs=10, ylim=(-1, 1))
@@ -102,37 +108,67 @@ def training_figure(
     ax_c, ax_l = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
     hours = _hour_axis(ax_c, n_steps)
     ax_c.set_ylim(*ylim)
+    labels = list(groups) or [""]
     if real is not None and len(real):
         real = np.asarray(real)
-        for i, curve in enumerate(real):
+        which = np.zeros(len(real), int) if real_groups is None else np.asarray(real_groups)
+        for g, name in enumerate(labels):
+            mine = real[which == g]
+            if not len(mine):
+                continue
+            color = REAL_COLOR if not groups else GROUP_COLORS[g]
+            segments = [np.column_stack([hours, curve]) for curve in mine]
+            ax_c.add_collection(
+                LineCollection(
+                    segments,
+                    colors=color,
+                    linewidths=0.6,
+                    alpha=0.35 if not groups else 0.22,
+                    label=f"real {name + ' ' if name else ''}days ({len(mine)})",
+                )
+            )
             ax_c.plot(
                 hours,
-                curve,
-                color=REAL_COLOR,
-                lw=0.6,
-                alpha=0.35,
-                label=f"real days ({len(real)})" if i == 0 else None,
+                mine.mean(axis=0),
+                color="black" if not groups else color,
+                lw=2.0 if not groups else 1.4,
+                ls="--",
+                label="real mean" if not groups else None,
             )
-        ax_c.plot(hours, real.mean(axis=0), color="black", lw=2.0, ls="--", label="real mean")
-    # One collection for all generated curves: one draw call per frame instead of one per curve.
-    generated = LineCollection(
-        [],
-        colors=GENERATED_COLOR,
-        linewidths=0.8,
-        antialiaseds=False,  # crisp single-colour pixels: far smaller GIF frames
-        animated=True,
-        label=f"generated ({n_generated})",
-    )
-    ax_c.add_collection(generated)
-    (gen_mean,) = ax_c.plot(
-        hours,
-        np.full(n_steps, np.nan),
-        color=GENERATED_MEAN_COLOR,
-        lw=2.2,
-        animated=True,
-        label="generated mean",
-    )
-    _legend_above(ax_c, ncol=4)
+    # One collection per group: one draw call per frame instead of one per curve.
+    generated, gen_means = [], []
+    for g, name in enumerate(labels):
+        color = GENERATED_COLOR if not groups else GROUP_COLORS[g]
+        collection = LineCollection(
+            [],
+            colors=color,
+            linewidths=0.8,
+            antialiaseds=False,  # crisp single-colour pixels: far smaller GIF frames
+            animated=True,
+            label=f"generated ({n_generated})" if not groups else f"generated {name}",
+        )
+        ax_c.add_collection(collection)
+        (mean_line,) = ax_c.plot(
+            hours,
+            np.full(n_steps, np.nan),
+            color=GENERATED_MEAN_COLOR if not groups else color,
+            lw=2.2,
+            animated=True,
+            label="generated mean" if not groups else None,
+        )
+        generated.append(collection)
+        gen_means.append(mean_line)
+    _legend_above(ax_c, ncol=4 if not groups else 2)
+    if groups:
+        ax_c.text(
+            0.99,
+            0.02,
+            "dashed: real means",
+            transform=ax_c.transAxes,
+            ha="right",
+            fontsize=7,
+            color="0.35",
+        )
 
     ax_l.set_xlim(1, max(epochs, 2))
     ax_l.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -149,15 +185,15 @@ def training_figure(
     if subtitle:
         fig.text(0.005, 0.995, subtitle, ha="left", va="top", fontsize=7, color="0.4")
     tfig = TrainingFigure(
-        fig, canvas, ax_c, ax_l, generated, gen_mean, d_line, g_line, marker, title, epochs
+        fig, canvas, ax_c, ax_l, generated, gen_means, d_line, g_line, marker, title, epochs
     )
-    tfig.animated = [generated, gen_mean, d_line, g_line, marker, title]
+    tfig.animated = [*generated, *gen_means, d_line, g_line, marker, title]
     _set_loss_limits(tfig, (0.0, 1.0))
     fig.set_layout_engine("none")  # freeze the layout: later redraws must not move the panels
     return tfig
 
 
-PLOT_COLORS = (REAL_COLOR, GENERATED_COLOR, GENERATED_MEAN_COLOR, D_COLOR, G_COLOR)
+PLOT_COLORS = (REAL_COLOR, GENERATED_COLOR, GENERATED_MEAN_COLOR, D_COLOR, G_COLOR, *GROUP_COLORS)
 
 
 def plot_palette() -> np.ndarray:
@@ -203,11 +239,13 @@ def render_frame(
         lo, hi = tfig.loss_limits
         if finite.min() < lo or finite.max() > hi:  # grow the axis, never shrink it
             _set_loss_limits(tfig, (min(lo, 1.25 * finite.min()), max(hi, 1.25 * finite.max())))
-    hours = tfig.generated_mean.get_xdata()
-    tfig.generated.set_segments(
-        [np.column_stack([hours, curve]) for curve in np.asarray(generated)]
-    )
-    tfig.generated_mean.set_ydata(np.asarray(generated).mean(axis=0))
+    hours = tfig.generated_mean[0].get_xdata()
+    blocks = np.array_split(np.asarray(generated), len(tfig.generated))  # one block per group
+    for collection, mean_line, block in zip(
+        tfig.generated, tfig.generated_mean, blocks, strict=True
+    ):
+        collection.set_segments([np.column_stack([hours, curve]) for curve in block])
+        mean_line.set_ydata(block.mean(axis=0))
     x = np.arange(1, len(d_loss) + 1)
     tfig.d_line.set_data(x, d_loss)
     tfig.g_line.set_data(x, g_loss)
@@ -364,3 +402,43 @@ def evaluation_figures(
         ax.legend(fontsize=8)
     figures["daily_histograms"] = fig
     return figures
+
+
+def fan_chart_figure(
+    panels: Sequence[tuple[str, np.ndarray, np.ndarray | None]],
+    *,
+    ncols: int = 2,
+    dpi: int = 100,
+) -> Figure:
+    """Fan charts: per-hour 5–95% and 25–75% bands and the median of each day's scenarios.
+
+    Args:
+        panels: ``(title, scenarios (n, d), realized (d,) or None)`` per panel.
+        ncols: panels per row.
+        dpi: resolution.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> fig = fan_chart_figure([("a day", rng.normal(80, 10, (200, 24)), None)])
+        >>> len(fig.axes)
+        1
+    """
+    rows = -(-len(panels) // ncols)
+    cols = min(ncols, len(panels))
+    fig = Figure(figsize=(5.0 * cols, 3.4 * rows), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True)).reshape(-1)
+    for ax, (title, scenarios, realized) in zip(axes, panels, strict=False):
+        scenarios = np.asarray(scenarios, dtype="float64")
+        hours = _hour_axis(ax, scenarios.shape[1])
+        q = np.percentile(scenarios, [5, 25, 50, 75, 95], axis=0)
+        ax.fill_between(hours, q[0], q[4], color=GENERATED_COLOR, alpha=0.25, lw=0, label="5–95%")
+        ax.fill_between(hours, q[1], q[3], color=GENERATED_COLOR, alpha=0.45, lw=0, label="25–75%")
+        ax.plot(hours, q[2], color=GENERATED_MEAN_COLOR, lw=1.8, label="median")
+        if realized is not None:
+            ax.plot(hours, realized, color="black", lw=1.8, ls="--", label="realized")
+        ax.set_title(title, fontsize=10)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8, loc="upper left")
+    return fig

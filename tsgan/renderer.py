@@ -36,6 +36,8 @@ class Settings:
     fps: float
     dpi: int
     subtitle: str
+    groups: tuple[str, ...] = ()  # conditional runs: the fixed conditions shown
+    real_groups: np.ndarray | None = None  # the group of each real curve
 
 
 def store_samples(path: Path, **arrays) -> None:
@@ -90,6 +92,8 @@ class Renderer:
             n_steps=settings.n_steps,
             dpi=settings.dpi,
             subtitle=settings.subtitle,
+            groups=settings.groups,
+            real_groups=settings.real_groups,
         )
         self.writer = open_writer(self.path, settings.fps)
         self.history: dict[str, list[float]] = {}
@@ -136,6 +140,8 @@ class Renderer:
             total_epochs=s.total_epochs,
             ylim=np.asarray(s.ylim),
             subtitle=s.subtitle,
+            groups=np.asarray(s.groups, dtype=str),
+            real_groups=(s.real_groups if s.real_groups is not None else np.zeros(0, dtype=int)),
         )
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from tsgan.data.curves import hour_columns
 
-__all__ = ["delivery_intervals", "parse_dates", "sample_scenarios"]
+__all__ = ["delivery_intervals", "parse_dates", "sample_scenarios", "scenario_array"]
 
 
 def parse_dates(spec: str) -> pd.DatetimeIndex:
@@ -35,7 +35,9 @@ def parse_dates(spec: str) -> pd.DatetimeIndex:
             if dates.empty:
                 raise ValueError(f"{last} is before {first}")
         else:
-            dates = pd.DatetimeIndex([pd.Timestamp(p.strip()) for p in text.split(",") if p.strip()])
+            dates = pd.DatetimeIndex(
+                [pd.Timestamp(p.strip()) for p in text.split(",") if p.strip()]
+            )
     except (ValueError, TypeError) as err:
         raise ValueError(
             f"dates {spec!r}: {err} (expected FIRST..LAST or a comma list of YYYY-MM-DD)"
@@ -58,9 +60,7 @@ def _levels_for(dates: pd.DatetimeIndex, levels) -> np.ndarray | None:
         by_date.index = by_date.index.normalize()
         missing = dates.difference(by_date.index)
         if len(missing):
-            raise ValueError(
-                f"no level for {len(missing)} date(s), first {missing[0]:%Y-%m-%d}"
-            )
+            raise ValueError(f"no level for {len(missing)} date(s), first {missing[0]:%Y-%m-%d}")
         return by_date.loc[dates].to_numpy()
     values = np.asarray(levels, dtype="float64").reshape(-1)
     if len(values) != len(dates):
@@ -105,7 +105,9 @@ def sample_scenarios(
         raise ValueError(f"n_per_day must be at least 1, got {n_per_day}")
     columns = hour_columns(model.n_steps)
     if model.condition_dim and model.condition is None:
-        raise ValueError("this model takes raw condition vectors: use model.generate(conditions=...)")
+        raise ValueError(
+            "this model takes raw condition vectors: use model.generate(conditions=...)"
+        )
     if dates is None:
         if model.condition is not None:
             raise ValueError(
@@ -121,15 +123,33 @@ def sample_scenarios(
             "this model was trained without conditions: it cannot generate for given dates "
             "(train with --condition calendar)"
         )
-    index = pd.DatetimeIndex(pd.to_datetime(dates if isinstance(dates, pd.Index) else list(dates)))
-    index = (index.tz_localize(None) if index.tz is not None else index).normalize()
-    conditions = model.encode_conditions(index, _levels_for(index, levels))  # (D, c)
-    repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
-    curves = model.generate(len(repeated), seed=seed, conditions=repeated)
-    frame = pd.DataFrame(curves, columns=columns)
+    index = _normalized(dates)
+    curves = scenario_array(model, index, n_per_day=n_per_day, levels=levels, seed=seed)
+    frame = pd.DataFrame(curves.reshape(-1, model.n_steps), columns=columns)
     frame.insert(0, "scenario", np.tile(np.arange(1, n_per_day + 1), len(index)))
     frame.insert(0, "date", np.repeat(index.to_numpy(), n_per_day))
     return frame
+
+
+def _normalized(dates) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(pd.to_datetime(dates if isinstance(dates, pd.Index) else list(dates)))
+    return (index.tz_localize(None) if index.tz is not None else index).normalize()
+
+
+def scenario_array(
+    model, dates, *, n_per_day: int, levels=None, seed: int | None = None
+) -> np.ndarray:
+    """The scenarios of :func:`sample_scenarios` as an array ``(len(dates), n_per_day, n_steps)``.
+
+    Example:
+        >>> scenario_array(gan, ["2026-04-12"], n_per_day=10, seed=0).shape  # doctest: +SKIP
+        (1, 10, 24)
+    """
+    index = _normalized(dates)
+    conditions = model.encode_conditions(index, _levels_for(index, levels))  # (D, c)
+    repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
+    curves = model.generate(len(repeated), seed=seed, conditions=repeated)
+    return curves.reshape(len(index), n_per_day, model.n_steps)
 
 
 def delivery_intervals(scenarios: pd.DataFrame, *, timezone: str = "Europe/Berlin") -> pd.DataFrame:

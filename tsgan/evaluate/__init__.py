@@ -1,6 +1,14 @@
 """Evaluation: metrics, statistical baselines, the noise floor and the report."""
 
 from tsgan.evaluate.baselines import BASELINES, bootstrap, gaussian, gaussian_copula, pca_kde
+from tsgan.evaluate.conditional import (
+    analog_baselines,
+    analog_days,
+    conditional_report_markdown,
+    evaluate_conditional,
+    per_day_scores,
+    write_conditional_report,
+)
 from tsgan.evaluate.metrics import (
     METRICS,
     copy_ratio,
@@ -28,7 +36,10 @@ from tsgan.evaluate.report import (
 __all__ = [
     "BASELINES",
     "METRICS",
+    "analog_baselines",
+    "analog_days",
     "bootstrap",
+    "conditional_report_markdown",
     "copy_ratio",
     "crps_per_hour",
     "delta_energy_score",
@@ -36,12 +47,14 @@ __all__ = [
     "diebold_mariano",
     "energy_terms",
     "evaluate",
+    "evaluate_conditional",
     "gaussian",
     "gaussian_copula",
     "max_ks",
     "mmd2",
     "one_nn_accuracy",
     "pca_kde",
+    "per_day_scores",
     "rbf_bandwidths",
     "report_markdown",
     "score",
@@ -49,5 +62,6 @@ __all__ = [
     "stratified_halves",
     "stylized_facts",
     "variogram_scores",
+    "write_conditional_report",
     "write_report",
 ]

@@ -10,11 +10,14 @@ level) and a Gaussian copula of those analogs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tsgan.atomic import write_atomic
 from tsgan.data.calendar import DAY_TYPES, SEASONS, day_types, seasons
 from tsgan.evaluate.baselines import gaussian_copula
 from tsgan.evaluate.metrics import crps_per_hour, energy_terms, variogram_scores
@@ -281,7 +284,9 @@ def evaluate_conditional(
     return result
 
 
-def conditional_report_markdown(results: dict, *, title: str = "tsgan evaluation by condition") -> str:
+def conditional_report_markdown(
+    results: dict, *, title: str = "tsgan evaluation by condition"
+) -> str:
     """The conditional evaluation as Markdown: scores, DM tests, by day type and season.
 
     Example:
@@ -312,7 +317,11 @@ def conditional_report_markdown(results: dict, *, title: str = "tsgan evaluation
     for key, label in SCORES.items():
         best = min(results["scores"][n][key] for n in names)
         cells = [
-            (f"**{results['scores'][n][key]:.3f}**" if results["scores"][n][key] == best else f"{results['scores'][n][key]:.3f}")
+            (
+                f"**{results['scores'][n][key]:.3f}**"
+                if results["scores"][n][key] == best
+                else f"{results['scores'][n][key]:.3f}"
+            )
             for n in names
         ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -348,7 +357,11 @@ def conditional_report_markdown(results: dict, *, title: str = "tsgan evaluation
         f"RMSE against the real difference over {results['splits']} stratified "
         f"halvings of the test days: model {p['model_mean']:.2f} ± {p['model_sd']:.2f} EUR/MWh, "
         f"noise floor (real half against real half) {p['floor_mean']:.2f} ± {p['floor_sd']:.2f}: "
-        + ("**within the floor** (≤ floor + 2 sd)." if p["within_floor"] else "**outside the floor** (> floor + 2 sd).")
+        + (
+            "**within the floor** (≤ floor + 2 sd)."
+            if p["within_floor"]
+            else "**outside the floor** (> floor + 2 sd)."
+        )
         + f" On all test days at once the model's RMSE is {p['full_model_rmse']:.2f}.",
         "",
         "## Variety and level",
@@ -364,3 +377,36 @@ def conditional_report_markdown(results: dict, *, title: str = "tsgan evaluation
             f"largest {e['max_relative']:.2e}."
         )
     return "\n".join(lines) + "\n"
+
+
+def write_conditional_report(
+    results: dict,
+    test: pd.DataFrame,
+    out: str | Path,
+    *,
+    title: str = "tsgan evaluation by condition",
+) -> Path:
+    """Write ``metrics.json``, ``report.md`` and ``fan_charts.png`` (four test days) into ``out``.
+
+    Example:
+        >>> write_conditional_report(results, test, "runs/eval")  # doctest: +SKIP
+    """
+    from tsgan.plotting import fan_chart_figure, save_figure
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    clean = {k: v for k, v in results.items() if not k.startswith("_")}
+    write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
+    write_atomic(out / "report.md", conditional_report_markdown(results, title=title))
+    dates = pd.DatetimeIndex(test.index)
+    types, season = day_types(dates, country=results["country"]), seasons(dates)
+    panels = []
+    for t, s in ((0, 0), (2, 0), (0, 2), (2, 2)):  # winter/summer workday and Sunday
+        where = np.flatnonzero((types == t) & (season == s))
+        if len(where):
+            i = where[len(where) // 2]
+            label = f"{dates[i]:%a %Y-%m-%d} ({DAY_TYPES[t]}, {SEASONS[s]})"
+            panels.append((label, results["_samples"]["model"][i], test.to_numpy()[i]))
+    if panels:
+        save_figure(fan_chart_figure(panels), out / "fan_charts.png")
+    return out
