@@ -15,6 +15,7 @@ from tsgan.scenarios import delivery_intervals, sample_scenarios
 
 _LAZY = {
     "PriceGAN": "tsgan.model",
+    "load_model": "tsgan.model",
     "TrainingAnimation": "tsgan.callbacks",
     "render_animation": "tsgan.callbacks",
 }
@@ -45,6 +46,7 @@ __all__ = [
     "demo_prices",
     "fetch_prices",
     "hour_columns",
+    "load_model",
     "load_prices",
     "render_animation",
     "sample_scenarios",

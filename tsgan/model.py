@@ -602,3 +602,14 @@ class PriceGAN(keras.Model):
             level = ops.convert_to_numpy(self._level(conditions)).astype("float64")  # (n, 1)
             curves = curves - curves.mean(axis=1, keepdims=True) + level
         return curves
+
+
+def load_model(path) -> PriceGAN:
+    """Load a saved :class:`PriceGAN` (``.keras``), its scaling and conditions included.
+
+    Same as ``keras.models.load_model`` (safe mode on), with tsgan's classes registered.
+
+    Example:
+        >>> gan = load_model("runs/demo/model.keras")  # doctest: +SKIP
+    """
+    return keras.models.load_model(path)
