@@ -136,25 +136,47 @@ def markdown(out: dict) -> str:
         "",
     ]
     verdicts = []
-    for name, title in (("calendar", "`--condition calendar`"), ("calendar+level", "`--condition calendar+level`, given each test day's realized mean")):
+    for name, title in (
+        ("calendar", "`--condition calendar`"),
+        ("calendar+level", "`--condition calendar+level`, given each test day's realized mean"),
+    ):
         rs = [r["results"][name] for r in runs]
         cols = list(rs[0]["scores"])
-        lines += [f"## {title}", "", "| score | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+        lines += [
+            f"## {title}",
+            "",
+            "| score | " + " | ".join(cols) + " |",
+            "|---|" + "---|" * len(cols),
+        ]
         for key, label in (("es", "energy score"), ("vs", "variogram score"), ("crps", "CRPS")):
             lines.append(
-                f"| {label} | " + " | ".join(_mean_sd([r["scores"][c][key] for r in rs]) for c in cols) + " |"
+                f"| {label} | "
+                + " | ".join(_mean_sd([r["scores"][c][key] for r in rs]) for c in cols)
+                + " |"
             )
-        lines += ["", "Diebold–Mariano, model against each column (statistic < 0: model better; p two-sided):", ""]
+        lines += [
+            "",
+            "Diebold–Mariano, model against each column (statistic < 0: model better; p two-sided):",
+            "",
+        ]
         lines += ["| against | ES stat | ES p | VS p | CRPS p |", "|---|---|---|---|---|"]
         for other in rs[0]["diebold_mariano"]:
             dm = [r["diebold_mariano"][other] for r in rs]
             lines.append(
                 f"| {other} | {_mean_sd([d['es']['statistic'] for d in dm])} | "
-                + " | ".join(", ".join(f"{d[k]['p_value']:.2g}" for d in dm) for k in ("es", "vs", "crps"))
+                + " | ".join(
+                    ", ".join(f"{d[k]['p_value']:.2g}" for d in dm) for k in ("es", "vs", "crps")
+                )
                 + " |"
             )
         for key, heading in (("by_day_type", "day type"), ("by_season", "season")):
-            lines += ["", f"Energy score by {heading}:", "", f"| {heading} | days | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
+            lines += [
+                "",
+                f"Energy score by {heading}:",
+                "",
+                f"| {heading} | days | " + " | ".join(cols) + " |",
+                "|---|---|" + "---|" * len(cols),
+            ]
             for group, row in rs[0][key].items():
                 lines.append(
                     f"| {group} | {row['days']} | "
@@ -170,7 +192,9 @@ def markdown(out: dict) -> str:
             f"{_mean_sd([q['floor_sd'] for q in p])}); within floor + 2 sd: {', '.join(str(q['within_floor']) for q in p)}.",
             "",
             "Shape variety (mean per-day sd of demeaned scenarios, EUR/MWh): "
-            + ", ".join(f"{c} {_mean_sd([r['shape_sd'][c] for r in rs])}" for c in rs[0]["shape_sd"])
+            + ", ".join(
+                f"{c} {_mean_sd([r['shape_sd'][c] for r in rs])}" for c in rs[0]["shape_sd"]
+            )
             + ".",
         ]
         if "level_error" in rs[0]:
@@ -203,7 +227,9 @@ def markdown(out: dict) -> str:
             + ("**met**" if all(q["within_floor"] for q in p) else "**not met**")
         )
     ratio = [r["train_seconds"]["calendar"] / r["train_seconds"]["unconditional"] for r in runs]
-    ratio_l = [r["train_seconds"]["calendar+level"] / r["train_seconds"]["unconditional"] for r in runs]
+    ratio_l = [
+        r["train_seconds"]["calendar+level"] / r["train_seconds"]["unconditional"] for r in runs
+    ]
     verdicts.append(
         "- training time within 1.2× of the unconditional default: calendar "
         + ", ".join(f"{x:.2f}×" for x in ratio)
@@ -212,7 +238,12 @@ def markdown(out: dict) -> str:
         + ": "
         + ("**met**" if max(ratio + ratio_l) <= 1.2 else "**not met**")
     )
-    lines += ["## Wall times", "", "| seed | unconditional | calendar | calendar+level | evaluation (calendar, +level) |", "|---|---|---|---|---|"]
+    lines += [
+        "## Wall times",
+        "",
+        "| seed | unconditional | calendar | calendar+level | evaluation (calendar, +level) |",
+        "|---|---|---|---|---|",
+    ]
     for s, r in zip(seeds, runs, strict=True):
         t = r["train_seconds"]
         lines.append(

@@ -1,4 +1,4 @@
-"""Both notebooks run end to end at a small setting."""
+"""Every notebook runs end to end at a small setting."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 def test_notebooks_are_there_without_outputs():
-    assert [p.name for p in NOTEBOOKS] == ["01_explore_prices.ipynb", "02_train_and_animate.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01_explore_prices.ipynb", "02_train_and_animate.ipynb", "03_scenarios_for_a_day.ipynb"]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name

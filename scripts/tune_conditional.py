@@ -1,0 +1,94 @@
+"""How the conditional defaults were chosen: validation on training days only, never on 2025.
+
+Usage: python scripts/tune_conditional.py [--condition calendar] [--variants NAME ...]
+       → scripts/results/tune_conditional.json (appends one entry per variant)
+
+Validation split inside the benchmark's training years: train on DE-LU 2023, validate on
+every day of 2024 (the same "next year" structure as the benchmark's train 2023–2024 / test
+2025, with no 2025 day in sight). Each variant is the default ``PriceGAN`` with some
+settings changed, trained for the default number of epochs, and scored day by day with
+``evaluate_conditional`` against the analog-day baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+
+import tsgan
+from tsgan.config import TrainConfig
+from tsgan.evaluate import evaluate_conditional
+from tsgan.scenarios import scenario_array
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
+OUT = ROOT / "scripts" / "results" / "tune_conditional.json"
+
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    "pac2": {"pac": 2},
+    "bce": {"loss": "bce"},
+    "latent64": {"latent_dim": 64},
+    "latent8": {"latent_dim": 8},
+    "no_ema": {"ema": None},
+    "gp5": {"gp_weight": 5.0},
+    "d256": {"discriminator_units": (256, 256)},
+    "g256": {"generator_units": (256, 256)},
+    "d_steps3": {"d_steps": 3},
+    "bce_pac2": {"loss": "bce", "pac": 2},
+    "bce_d_steps1": {"loss": "bce", "d_steps": 1},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--condition", default="calendar", choices=("calendar", "calendar+level"))
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--n-per-day", type=int, default=200)
+    args = parser.parse_args()
+    curves = tsgan.daily_curves(tsgan.load_prices(DATA))
+    train, valid = curves.loc["2023-01-01":"2023-12-31"], curves.loc["2024-01-01":"2024-12-31"]
+    results = json.loads(OUT.read_text()) if OUT.exists() else []
+    for name in args.variants:
+        settings = dict(VARIANTS[name])
+        loss = settings.pop("loss", TrainConfig.loss)
+        keras.utils.set_random_seed(0)
+        gan = tsgan.PriceGAN(loss=loss, seed=0, condition=args.condition, **settings)
+        gan.compile(steps_per_execution=8)
+        t0 = time.perf_counter()
+        gan.fit(train, epochs=args.epochs, batch_size=TrainConfig.batch_size, verbose=0)
+        seconds = time.perf_counter() - t0
+
+        def generate(dates, levels, n, seed, gan=gan):
+            return scenario_array(gan, dates, n_per_day=n, levels=levels, seed=seed)
+
+        r = evaluate_conditional(
+            generate, valid, train, level=gan.has_level, n_per_day=args.n_per_day, splits=10
+        )
+        entry = {
+            "condition": args.condition,
+            "variant": name,
+            "settings": {k: v for k, v in VARIANTS[name].items()},
+            "epochs": args.epochs,
+            "train_seconds": round(seconds, 1),
+            "es": {k: round(v["es"], 3) for k, v in r["scores"].items()},
+            "dm_es_vs_analog_days": round(
+                r["diebold_mariano"]["analog days"]["es"]["statistic"], 2
+            ),
+            "shape_sd": {k: round(v, 2) for k, v in r["shape_sd"].items()},
+        }
+        print(json.dumps(entry), flush=True)
+        results.append(entry)
+        OUT.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
