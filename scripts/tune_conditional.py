@@ -59,7 +59,7 @@ def main() -> None:
     results = json.loads(OUT.read_text()) if OUT.exists() else []
     for name in args.variants:
         settings = dict(VARIANTS[name])
-        loss = settings.pop("loss", TrainConfig.loss)
+        loss = settings.pop("loss", "wgan-gp")
         keras.utils.set_random_seed(0)
         gan = tsgan.PriceGAN(loss=loss, seed=0, condition=args.condition, **settings)
         gan.compile(steps_per_execution=8)

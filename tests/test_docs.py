@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = [
-    "tsgan.atomic",
-    "tsgan.callbacks",
-    "tsgan.config",
-    "tsgan.data.calendar",
-    "tsgan.data.curves",
-    "tsgan.data.demo",
-    "tsgan.data.errors",
-    "tsgan.data.formats",
-    "tsgan.data.prices",
-    "tsgan.data.zones",
-    "tsgan.evaluate.baselines",
-    "tsgan.evaluate.metrics",
-    "tsgan.evaluate.report",
-    "tsgan.gifwriter",
-    "tsgan.model",
-    "tsgan.plotting",
-    "tsgan.train",
-]
+import tsgan
+
+# every module of the package (a new module's examples run without anyone listing it)
+MODULES = sorted(
+    m.name
+    for m in pkgutil.walk_packages(tsgan.__path__, prefix="tsgan.")
+    if not m.name.endswith("__main__")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)

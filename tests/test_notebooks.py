@@ -12,7 +12,11 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 def test_notebooks_are_there_without_outputs():
-    assert [p.name for p in NOTEBOOKS] == ["01_explore_prices.ipynb", "02_train_and_animate.ipynb", "03_scenarios_for_a_day.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_explore_prices.ipynb",
+        "02_train_and_animate.ipynb",
+        "03_scenarios_for_a_day.ipynb",
+    ]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name

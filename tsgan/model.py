@@ -8,6 +8,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from tsgan.config import default_loss
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
 LOSSES = ("bce", "wgan-gp")
@@ -102,7 +103,8 @@ class PriceGAN(keras.Model):
         latent_dim: size of the noise vector.
         generator_units: width of each generator block.
         discriminator_units: width of each discriminator block.
-        loss: ``"bce"`` (non-saturating) or ``"wgan-gp"``.
+        loss: ``"bce"`` (non-saturating) or ``"wgan-gp"``; None: the measured best for the
+            ``condition`` (WGAN-GP, BCE for ``"calendar"``; see ``tsgan.config.DEFAULT_LOSS``).
         d_steps: discriminator updates per generator update.
         gp_weight: gradient-penalty weight for ``"wgan-gp"``.
         pac: curves packed into one discriminator input (PacGAN), against mode collapse.
@@ -139,7 +141,7 @@ class PriceGAN(keras.Model):
         latent_dim: int = 32,
         generator_units: Sequence[int] = (128, 128),
         discriminator_units: Sequence[int] = (128, 128),
-        loss: str = "wgan-gp",
+        loss: str | None = None,
         d_steps: int = 2,
         gp_weight: float = 10.0,
         pac: int = 1,
@@ -155,6 +157,7 @@ class PriceGAN(keras.Model):
     ) -> None:
         _require_tensorflow()
         super().__init__(**kwargs)
+        loss = default_loss(condition) if loss is None else loss
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         if pac < 1 or d_steps < 1:
