@@ -11,7 +11,6 @@ import tomllib
 
 from tsgan.data.calendar import CONDITIONS
 
-
 # The loss each kind of model trains best with, measured on validation days inside the
 # training years (scripts/tune_defaults.py, scripts/tune_conditional.py): a calendar-
 # conditioned GAN learned the per-day distribution far better with the non-saturating BCE
