@@ -254,6 +254,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_animate(args) -> int:
+    _import_keras()  # tsgan.callbacks imports Keras: keep TensorFlow's start-up chatter quiet
     from tsgan.callbacks import SAMPLES_FILE, render_animation
 
     run = Path(args.run_dir)

@@ -124,7 +124,7 @@ def training_figure(
                     colors=color,
                     linewidths=0.6,
                     alpha=0.35 if not groups else 0.22,
-                    label=f"real {name + ' ' if name else ''}days ({len(mine)})",
+                    label=f"real {name} ({len(mine)})" if name else f"real days ({len(mine)})",
                 )
             )
             ax_c.plot(
