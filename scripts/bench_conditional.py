@@ -30,7 +30,7 @@ import numpy as np
 import tsgan
 from tsgan.config import TrainConfig
 from tsgan.evaluate import evaluate_conditional
-from tsgan.scenarios import scenario_array
+from tsgan.scenarios import day_generator
 from tsgan.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,15 +49,6 @@ def _machine() -> str:
     except OSError:
         pass
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow via Keras {keras.__version__}"
-
-
-def _day_generator(gan):
-    def generate(dates, levels, n, seed):
-        if gan.condition is None:  # unconditional: the same scenarios for every day
-            return np.broadcast_to(gan.generate(n, seed=seed), (len(dates), n, gan.n_steps))
-        return scenario_array(gan, dates, n_per_day=n, levels=levels, seed=seed)
-
-    return generate
 
 
 def main() -> None:
@@ -94,9 +85,9 @@ def main() -> None:
             results = {}
             for name, level in (("calendar", False), ("calendar+level", True)):
                 t0 = time.perf_counter()
-                others = {"unconditional model": _day_generator(runs["unconditional"])}
+                others = {"unconditional model": day_generator(runs["unconditional"])}
                 r = evaluate_conditional(
-                    _day_generator(runs[name]),
+                    day_generator(runs[name]),
                     test_days,
                     train_days,
                     level=level,

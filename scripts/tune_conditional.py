@@ -25,7 +25,7 @@ import keras
 import tsgan
 from tsgan.config import TrainConfig
 from tsgan.evaluate import evaluate_conditional
-from tsgan.scenarios import scenario_array
+from tsgan.scenarios import day_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
@@ -67,11 +67,13 @@ def main() -> None:
         gan.fit(train, epochs=args.epochs, batch_size=TrainConfig.batch_size, verbose=0)
         seconds = time.perf_counter() - t0
 
-        def generate(dates, levels, n, seed, gan=gan):
-            return scenario_array(gan, dates, n_per_day=n, levels=levels, seed=seed)
-
         r = evaluate_conditional(
-            generate, valid, train, level=gan.has_level, n_per_day=args.n_per_day, splits=10
+            day_generator(gan),
+            valid,
+            train,
+            level=gan.has_level,
+            n_per_day=args.n_per_day,
+            splits=10,
         )
         entry = {
             "condition": args.condition,

@@ -186,14 +186,16 @@ def cmd_train(args) -> int:
 
 
 def _load_model(path_text: str):
-    keras = _import_keras()
+    _import_keras()
+    from tsgan.model import load_model
+
     path = Path(path_text)
     if path.is_dir():
         path = path / "model.keras"
     if not path.is_file():
         raise CliError(f"{path}: no such model (give a run directory or a .keras file)")
     try:
-        return keras.models.load_model(path)
+        return load_model(path)
     except Exception as err:
         raise CliError(f"{path}: cannot load the model ({str(err).splitlines()[0]})") from None
 
@@ -299,7 +301,8 @@ def cmd_evaluate(args) -> int:
         )
     print(
         f"evaluating {run} on {len(test)} test days ({test.index[0]:%Y-%m-%d}..{test.index[-1]:%Y-%m-%d}), "
-        f"{len(train)} training days, {args.n} scenarios",
+        f"{len(train)} training days, "
+        + (f"{args.n_per_day} scenarios per day" if gan.condition else f"{args.n} scenarios"),
         flush=True,
     )
     if gan.condition is not None:
@@ -316,13 +319,10 @@ def cmd_evaluate(args) -> int:
 
 def _evaluate_conditional(gan, run: Path, test, train, args) -> int:
     from tsgan.evaluate import evaluate_conditional, write_conditional_report
-    from tsgan.scenarios import scenario_array
-
-    def generate(dates, levels, n, seed):
-        return scenario_array(gan, dates, n_per_day=n, levels=levels, seed=seed)
+    from tsgan.scenarios import day_generator
 
     results = evaluate_conditional(
-        generate,
+        day_generator(gan),
         test,
         train,
         level=gan.has_level,

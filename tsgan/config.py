@@ -80,10 +80,11 @@ class TrainConfig:
             )
         if self.loss is None:
             object.__setattr__(self, "loss", default_loss(self.condition))
+        object.__setattr__(self, "country", str(self.country).upper())
         if self.condition is not None:
             import holidays
 
-            if self.country.upper() not in holidays.list_supported_countries():
+            if self.country not in holidays.list_supported_countries():
                 raise RunError(
                     f"country {self.country!r} has no holiday calendar (e.g. DE, AT, FR)"
                 )

@@ -444,14 +444,14 @@ class PriceGAN(keras.Model):
             x = x.astype("float32")
         return super().fit(x, y, **kwargs)
 
-    def _fake(self, batch, conditions, *, training: bool = True, net=None):
+    def _fake(self, batch, conditions):
         """Generated curves in the unit space: noise (+ conditions) through the generator.
 
         With the level condition each day's mean is imposed (see :meth:`_impose_level`).
         """
         z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         noise = z if conditions is None else ops.concatenate([z, conditions], axis=-1)
-        unit = (net or self.generator)(noise, training=training)  # (B, n)
+        unit = self.generator(noise, training=True)  # (B, n)
         return self._impose_level(unit, conditions) if self.has_level else unit
 
     def _pack(self, curves, conditions):
@@ -591,7 +591,8 @@ class PriceGAN(keras.Model):
             conditions = np.asarray(conditions, dtype="float32").reshape(n, self.condition_dim)
         elif conditions is not None:
             raise ValueError("generate: this model is unconditional; conditions must be None")
-        noise_seed = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        # an int seed is a stateless draw: no seed variable is created per call
+        noise_seed = int(seed) if seed is not None else self.seed_generator
         noise = ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=noise_seed))
         if conditions is not None:
             noise = np.concatenate([noise, conditions], axis=-1)  # (n, latent + cond)

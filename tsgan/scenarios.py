@@ -15,7 +15,13 @@ import pandas as pd
 
 from tsgan.data.curves import hour_columns
 
-__all__ = ["delivery_intervals", "parse_dates", "sample_scenarios", "scenario_array"]
+__all__ = [
+    "day_generator",
+    "delivery_intervals",
+    "parse_dates",
+    "sample_scenarios",
+    "scenario_array",
+]
 
 
 def parse_dates(spec: str) -> pd.DatetimeIndex:
@@ -150,6 +156,26 @@ def scenario_array(
     repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
     curves = model.generate(len(repeated), seed=seed, conditions=repeated)
     return curves.reshape(len(index), n_per_day, model.n_steps)
+
+
+def day_generator(model):
+    """A model as the day generator :func:`tsgan.evaluate.evaluate_conditional` takes.
+
+    ``generate(dates, levels, n, seed) -> (len(dates), n, n_steps)``; an unconditional
+    model gives the same ``n`` scenarios for every date (a reference to compare with).
+
+    Example:
+        >>> generate = day_generator(gan)  # doctest: +SKIP
+        >>> generate(pd.DatetimeIndex(["2025-04-13"]), None, 100, 0).shape  # doctest: +SKIP
+        (1, 100, 24)
+    """
+
+    def generate(dates, levels, n, seed):
+        if model.condition is None:
+            return np.broadcast_to(model.generate(n, seed=seed), (len(dates), n, model.n_steps))
+        return scenario_array(model, dates, n_per_day=n, levels=levels, seed=seed)
+
+    return generate
 
 
 def delivery_intervals(scenarios: pd.DataFrame, *, timezone: str = "Europe/Berlin") -> pd.DataFrame:

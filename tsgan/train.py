@@ -21,6 +21,7 @@ from tsgan.atomic import atomic_path, write_atomic
 from tsgan.callbacks import EpochProgress, TrainingAnimation
 from tsgan.config import RunError, TrainConfig
 from tsgan.data import DataError, daily_curves, demo_prices, load_prices
+from tsgan.data.calendar import CALENDAR_FEATURES
 from tsgan.model import PriceGAN
 
 logger = logging.getLogger(__name__)
@@ -100,11 +101,9 @@ def conditioning(gan: PriceGAN) -> dict | None:
     """
     if gan.condition is None:
         return None
-    from tsgan.data.calendar import DAY_TYPES
-
     info = {
         "condition": gan.condition,
-        "features": [*DAY_TYPES, "day_of_year_sin", "day_of_year_cos"],
+        "features": list(CALENDAR_FEATURES),
         "country": gan.country,
         "holidays": "public holidays of the country (holidays package) count as Sundays",
         "timezone": gan.timezone,
@@ -169,7 +168,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
         loss=config.loss,
         seed=config.seed,
         condition=config.condition,
-        country=config.country.upper(),
+        country=config.country,
         **config.model,
     )
     gan.compile(steps_per_execution=8)
@@ -219,7 +218,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
     status = "finished"
     try:
         gan.fit(
-            curves if gan.condition else curves.to_numpy(),
+            curves,  # a conditional model reads each day's date from the index
             epochs=config.epochs,
             batch_size=config.batch_size,
             callbacks=callbacks,
