@@ -24,6 +24,12 @@ def tiny(**kw) -> PriceGAN:
     return gan
 
 
+def seeded(**kw) -> PriceGAN:
+    """``tiny`` with Keras' global seed set first (dropout layers draw their seeds from it)."""
+    keras.utils.set_random_seed(0)
+    return tiny(**kw)
+
+
 def weights(model: keras.Model, trainable_only: bool = False) -> list[np.ndarray]:
     ws = model.trainable_weights if trainable_only else model.weights
     return [keras.ops.convert_to_numpy(w).copy() for w in ws]
@@ -143,6 +149,46 @@ def test_save_load_generate_and_continue(curves, tmp_path):
     history = loaded.fit(curves, epochs=1, batch_size=32, verbose=0)
     assert np.isfinite(history.history["g_loss"]).all()
     assert int(loaded.g_optimizer.iterations) > int(gan.g_optimizer.iterations)
+
+
+@pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
+def test_fused_epochs_compute_what_per_batch_steps_compute(curves, loss):
+    """The fast path (one compiled call per epoch) against plain per-batch ``train_step``.
+
+    Same seed, same starting weights, the same batches in the same order (100 days in
+    batches of 32: three full batches and a last one of 4), pac 2 and dropout on: the losses
+    of every epoch and all the weights afterwards agree to float32 rounding.
+    """
+    import tensorflow as tf
+
+    days = curves.to_numpy()[:100].astype("float32")
+    fused, plain = (seeded(loss=loss, seed=7, pac=2, dropout=0.1) for _ in range(2))
+    for gan in (fused, plain):
+        gan.adapt(days)
+    plain.set_weights(fused.get_weights())  # the seed does not (yet) fix the initial weights
+    per_batch = tf.data.Dataset.from_tensor_slices(days).batch(32)
+    fast = fused.fit(days, epochs=3, batch_size=32, shuffle=False, verbose=0)
+    slow = plain.fit(per_batch, epochs=3, shuffle=False, verbose=0)
+    assert fused._epoch_plan == (100, 32, False) and plain._epoch_plan is None
+    for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+        np.testing.assert_allclose(fast.history[key], slow.history[key], rtol=1e-6, err_msg=key)
+    assert int(fused.d_optimizer.iterations) == int(plain.d_optimizer.iterations) == 3 * 4 * 2
+    for a, b in zip(weights(fused), weights(plain), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_fused_epochs_shuffle_reproducibly(curves):
+    """With shuffle (the default) each epoch takes another order, the same for the same seed."""
+    days = curves.to_numpy()[:96]
+    runs = [tiny(seed=1) for _ in range(3)]
+    for gan in runs:
+        gan.adapt(days)
+        gan.set_weights(runs[0].get_weights())
+    kept = runs[0].fit(days, epochs=2, batch_size=32, shuffle=False, verbose=0).history
+    first = runs[1].fit(days, epochs=2, batch_size=32, verbose=0).history
+    second = runs[2].fit(days, epochs=2, batch_size=32, verbose=0).history
+    assert first == second
+    assert not np.allclose(kept["d_loss"], first["d_loss"])
 
 
 def test_conditional_inputs(curves):

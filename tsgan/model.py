@@ -12,6 +12,7 @@ from tsgan.config import default_loss
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
 LOSSES = ("bce", "wgan-gp")
+LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
 
 
 def _require_tensorflow() -> None:
@@ -211,6 +212,7 @@ class PriceGAN(keras.Model):
             self.ema_generator.set_weights(self.generator.get_weights())
             self.ema_generator.trainable = False
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self._shuffle_seed = int(np.random.SeedSequence(seed).generate_state(1)[0] // 2)
 
         # The price transform (see the class docstring), fitted by adapt().
         self.center = self.add_weight(
@@ -222,6 +224,8 @@ class PriceGAN(keras.Model):
             shape=(), initializer="zeros", trainable=False, name="adapted"
         )
 
+        self._epoch_plan = None  # set by fit: (days, batch size, shuffle) of a fused epoch
+        self._sample_fn = None  # generate's compiled call, made on first use
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -296,6 +300,8 @@ class PriceGAN(keras.Model):
 
     @property
     def metrics(self) -> list:
+        if self._epoch_plan is not None:  # a fused epoch returns its means itself
+            return []
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
 
     # ------------------------------------------------------------------ the price transform
@@ -339,8 +345,13 @@ class PriceGAN(keras.Model):
         return np.sinh(np.asarray(values, dtype="float64") * bound) * scale + center
 
     def _from_unit_tensor(self, unit):
-        """``from_unit`` as a tensor op (inside ``train_step``)."""
-        return ops.sinh(unit * self.bound) * self.scale + self.center
+        """``from_unit`` as a tensor op (in ``train_step`` and ``generate``), float32.
+
+        ``sinh(u) = (e^u − e^−u) / 2`` with one ``exp``: TensorFlow's ``sinh`` kernel is
+        several times slower on CPU, and ``generate`` spends its time here.
+        """
+        e = ops.exp(unit * self.bound)
+        return (e - 1.0 / e) * (0.5 * self.scale) + self.center
 
     # ------------------------------------------------------------------ conditions
 
@@ -412,13 +423,20 @@ class PriceGAN(keras.Model):
         """Noise (with conditions concatenated) → curves in the transformed space."""
         return self.generator(inputs, training=training)
 
-    def fit(self, x=None, y=None, **kwargs):
+    def fit(self, x=None, y=None, *, batch_size=None, shuffle=True, **kwargs):
         """``keras.Model.fit``, adapting the price transform first if it was never fitted.
 
         ``x`` is an array or DataFrame of curves in EUR/MWh. A model with a named
         ``condition`` takes a DataFrame indexed by delivery day and encodes each day's
         conditions itself (its date; with the level, the curve's mean). With raw
         ``condition_dim`` conditions, ``x`` is ``(curves, conditions)``.
+
+        In-memory curves take the fast path: the training set is held as one tensor and
+        each epoch (shuffle, then every batch's discriminator and generator updates, the
+        last smaller batch included) runs as one compiled call, so the per-batch dispatch
+        of ``fit`` disappears; epochs, callbacks, ``History`` and metrics are as usual. It
+        computes what the per-batch ``train_step`` computes for the same batches (a
+        ``tf.data.Dataset``, ``steps_per_epoch`` or validation data take that path).
         """
         if not self.compiled:
             self.compile()
@@ -442,7 +460,35 @@ class PriceGAN(keras.Model):
             x = (x.astype("float32"), self.encode_conditions(dates, levels))
         if isinstance(x, np.ndarray):
             x = x.astype("float32")
-        return super().fit(x, y, **kwargs)
+        import tensorflow as tf
+
+        arrays = x if isinstance(x, tuple) else (x,)
+        fused = (
+            y is None
+            and all(isinstance(a, np.ndarray) for a in arrays)
+            and not set(kwargs) & {"steps_per_epoch", "validation_data", "validation_split"}
+            # replicas synchronise per batch: a distribution strategy keeps per-batch steps
+            and self._distribute_strategy is None
+            and not tf.distribute.has_strategy()
+        )
+        if not fused:
+            self._set_epoch_plan(None)
+            return super().fit(x, y, batch_size=batch_size, shuffle=shuffle, **kwargs)
+
+        self._set_epoch_plan((len(arrays[0]), int(batch_size or 32), bool(shuffle)))
+        once = tf.data.Dataset.from_tensors((x,)).repeat()  # the whole set, once per epoch
+        per_execution = self.steps_per_execution
+        self.steps_per_execution = 1  # one execution is one epoch
+        try:
+            return super().fit(once, steps_per_epoch=1, shuffle=False, **kwargs)
+        finally:
+            self.steps_per_execution = per_execution
+
+    def _set_epoch_plan(self, plan: tuple[int, int, bool] | None) -> None:
+        """(days, batch size, shuffle) of the fused epoch, or None for per-batch steps."""
+        if plan != self._epoch_plan:
+            self.train_function = None  # traced for another plan: trace again
+        self._epoch_plan = plan
 
     def _fake(self, batch, conditions):
         """Generated curves in the unit space: noise (+ conditions) through the generator.
@@ -468,20 +514,59 @@ class PriceGAN(keras.Model):
             real, conditions = x[0], ops.cast(x[1], "float32")  # fit(x=(curves, conditions))
         else:
             real, conditions = x, None
+        real = self.to_unit(real)  # (B, n)
+        if self._epoch_plan is not None:  # the whole set: one epoch, its means as the logs
+            return dict(zip(LOGS, ops.unstack(self._train_epoch(real, conditions))))
+        for tracker, value in zip(self.metrics, ops.unstack(self._train_batch(real, conditions))):
+            tracker.update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    def _train_batch(self, real, conditions):
+        """One step of the game on a batch of transformed curves: ``d_steps`` discriminator
+        updates (the generator fixed), then one generator update (the discriminator frozen).
+
+        Returns the step's ``LOGS`` values as one tensor of shape (4,).
+        """
         batch = (ops.shape(real)[0] // self.pac) * self.pac  # whole packs only
-        real = self.to_unit(real[:batch])  # (B, n)
+        real = real[:batch]
         if conditions is not None:
             conditions = conditions[:batch]
         for _ in range(self.d_steps):  # (a) the generator fixed
             d_loss, d_real, d_fake = self.discriminator_step(real, conditions)
         g_loss = self.generator_step(batch, conditions)  # (b) the discriminator frozen
-
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
         verdict = ops.sigmoid if self.loss_name == "bce" else (lambda v: v)
-        self.d_real_tracker.update_state(ops.mean(verdict(d_real)))
-        self.d_fake_tracker.update_state(ops.mean(verdict(d_fake)))
-        return {m.name: m.result() for m in self.metrics}
+        return ops.stack([d_loss, g_loss, ops.mean(verdict(d_real)), ops.mean(verdict(d_fake))])
+
+    def _train_epoch(self, real, conditions):
+        """A whole epoch in one graph: shuffle the set, then ``_train_batch`` on each batch
+        (a loop over the full batches, then the smaller last one), as ``fit`` would.
+
+        Returns the means over the epoch's batches of the ``LOGS`` values, shape (4,).
+        """
+        import tensorflow as tf
+
+        n, size, shuffle = self._epoch_plan
+        if shuffle:  # a new order every epoch: seeded by the seed and the update count
+            updates = ops.cast(self.d_optimizer.iterations, "int64")
+            seed = ops.stack([ops.convert_to_tensor(self._shuffle_seed, "int64"), updates])
+            order = ops.argsort(tf.random.stateless_uniform((n,), seed))
+            real = ops.take(real, order, axis=0)
+            conditions = None if conditions is None else ops.take(conditions, order, axis=0)
+
+        def rows(values, start, length):
+            if values is None:
+                return None
+            return ops.slice(values, (start, 0), (length, values.shape[1]))
+
+        def body(i, total):
+            batch = (rows(real, i * size, size), rows(conditions, i * size, size))
+            return total + self._train_batch(*batch)
+
+        full, rest = divmod(n, size)
+        total = ops.fori_loop(0, full, body, ops.zeros((len(LOGS),)))
+        if rest:
+            total = total + self._train_batch(rows(real, n - rest, rest), rows(conditions, n - rest, rest))
+        return total / (full + (rest > 0))
 
     def discriminator_step(self, real, conditions=None):
         """One discriminator update on ``real`` (transformed) against fresh fakes.
@@ -560,7 +645,7 @@ class PriceGAN(keras.Model):
         *,
         seed: int | None = None,
         conditions: np.ndarray | None = None,
-        batch_size: int = 4096,
+        batch_size: int = 65536,
     ) -> np.ndarray:
         """Generate ``n`` daily curves in EUR/MWh, shape ``(n, n_steps)``.
 
@@ -571,7 +656,7 @@ class PriceGAN(keras.Model):
             n: number of curves.
             seed: seed of the noise (None: the model's own seed generator moves on).
             conditions: ``(n, condition_dim)`` conditions when the model is conditional.
-            batch_size: curves per forward pass.
+            batch_size: curves per compiled call (it bounds the memory, not the result).
 
         Example:
             >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
@@ -591,21 +676,27 @@ class PriceGAN(keras.Model):
             conditions = np.asarray(conditions, dtype="float32").reshape(n, self.condition_dim)
         elif conditions is not None:
             raise ValueError("generate: this model is unconditional; conditions must be None")
-        # an int seed is a stateless draw: no seed variable is created per call
+        # an int seed is a stateless draw; None: the model's own seed generator moves on
         noise_seed = int(seed) if seed is not None else self.seed_generator
-        noise = ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=noise_seed))
+        noise = keras.random.normal((n, self.latent_dim), seed=noise_seed)
         if conditions is not None:
-            noise = np.concatenate([noise, conditions], axis=-1)  # (n, latent + cond)
-        net = self.ema_generator if self.ema_generator is not None else self.generator
-        out = [
-            ops.convert_to_numpy(net(noise[start : start + batch_size], training=False))
-            for start in range(0, n, batch_size)
-        ]
-        curves = self.from_unit(np.concatenate(out, axis=0) if out else np.zeros((0, self.n_steps)))
+            noise = ops.concatenate([noise, ops.convert_to_tensor(conditions)], axis=-1)
+        if self._sample_fn is None:
+            import tensorflow as tf
+
+            self._sample_fn = tf.function(self._sample, reduce_retracing=True)
+        out = np.empty((n, self.n_steps))  # float64: filled from float32 chunks in one pass
+        for start in range(0, n, batch_size):
+            out[start : start + batch_size] = self._sample_fn(noise[start : start + batch_size])
         if self.has_level and n:  # each day's mean is its level (exactly, in float64)
             level = ops.convert_to_numpy(self._level(conditions)).astype("float64")  # (n, 1)
-            curves = curves - curves.mean(axis=1, keepdims=True) + level
-        return curves
+            out += level - out.mean(axis=1, keepdims=True)
+        return out
+
+    def _sample(self, noise):
+        """Noise (+ conditions) → curves in EUR/MWh (float32), one compiled call per chunk."""
+        net = self.ema_generator if self.ema_generator is not None else self.generator
+        return self._from_unit_tensor(net(noise, training=False))
 
 
 def load_model(path) -> PriceGAN:

@@ -171,7 +171,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
         country=config.country,
         **config.model,
     )
-    gan.compile(steps_per_execution=8)
+    gan.compile()
     gan.adapt(curves.to_numpy())  # the level's scaling, recorded below, is the curves' transform
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"

@@ -1,0 +1,340 @@
+"""How fast is tsgan against the textbook Keras GAN loop, and against this machine's limit?
+
+Usage: python scripts/bench_speed.py [--repeat 3] [--epochs 100] [--quick]
+Writes scripts/results/speed.md and scripts/results/speed.json.
+
+Measured in one run on the same machine and data (DE-LU 2023-2024 from the Energy-Charts
+files, 731 days), the contenders alternated and each one's best of ``--repeat`` kept:
+
+- training samples per second of ``scripts/reference_gan.py`` (keras.io's patterns) and of
+  tsgan through the Python API (``PriceGAN(loss=...)``, ``compile()``, ``fit(curves,
+  batch_size=...)`` as the README shows it) and through ``tsgan train``, for both losses
+  at batch 64 and 256; the CLI's rate is marginal (two runs of different lengths, so that
+  start-up, tracing and saving cancel) and whole-run (everything included);
+- the compute limit: the matrix-multiply FLOPs of one training step counted from the layer
+  sizes, timed at this machine's measured float32 rate for each layer's shape;
+- ``generate`` of 1,000,000 curves; ``sample_scenarios`` of 1,000 scenarios for each of
+  365 dates (calendar + level model);
+- the animation's overhead on a 600-epoch demo training (the CLI's default frames);
+- ``load_prices`` + ``daily_curves`` of the 2,192 Energy-Charts files;
+- ``tsgan train --demo --out DIR`` (the README's first command): wall time and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+import tsgan
+from tsgan.config import TrainConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_gan import REFERENCES, reference_dataset  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
+RESULTS = ROOT / "scripts" / "results"
+TSGAN = [sys.executable, "-m", "tsgan"]
+TARGETS = {"ratio": 3.0, "limit_pct": 25.0, "generate_s": 1.0, "conditional_s": 1.0,
+           "animation_pct": 5.0, "load_s": 1.0, "peak_gb": 1.5, "first_command_s": 60.0}
+
+
+def machine() -> dict:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "tensorflow": tf.__version__, "keras": keras.__version__, "tsgan": tsgan.__version__}
+
+
+def best_of(fn, repeat: int) -> float:
+    return min(fn() for _ in range(repeat))
+
+
+# ---------------------------------------------------------------------- training throughput
+
+
+def tsgan_rate(curves: pd.DataFrame, loss: str, batch: int, epochs: int) -> float:
+    """Samples/s of ``PriceGAN.fit`` as the README uses it (after one traced epoch)."""
+    gan = tsgan.PriceGAN(loss=loss, seed=0)
+    gan.compile()
+    gan.fit(curves, epochs=1, batch_size=batch, verbose=0)  # tracing is not throughput
+    start = time.perf_counter()
+    gan.fit(curves, epochs=epochs, batch_size=batch, verbose=0)
+    return epochs * len(curves) / (time.perf_counter() - start)
+
+
+def reference_rate(unit: np.ndarray, loss: str, batch: int, epochs: int) -> float:
+    """Samples/s of the keras.io reference on the same (transformed) curves."""
+    model = REFERENCES[loss]()
+    model.compile()
+    data = reference_dataset(unit, batch)
+    model.fit(data, epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(data, epochs=epochs, verbose=0)
+    return epochs * len(unit) / (time.perf_counter() - start)
+
+
+def cli_run(tmp: Path, loss: str, batch: int, epochs: int) -> dict:
+    out = tmp / f"cli-{loss}-{batch}-{epochs}"
+    args = [*TSGAN, "train", str(DATA), "--from", "2023-01-01", "--to", "2024-12-31",
+            "--loss", loss, "--batch-size", str(batch), "--epochs", str(epochs),
+            "--out", str(out), "--overwrite"]
+    start = time.perf_counter()
+    subprocess.run(args, check=True, capture_output=True)
+    total = time.perf_counter() - start
+    run = json.loads((out / "run.json").read_text())
+    return {"train_s": run["wall_time_s"], "total_s": total, "days": run["data"]["training_days"]}
+
+
+def training(curves, repeat: int, epochs: int, tmp: Path, quick: bool) -> list[dict]:
+    unit = keras.ops.convert_to_numpy(_adapted(curves).to_unit(curves.to_numpy()))
+    rows = []
+    for loss in ("bce", "wgan-gp"):
+        for batch in (64, 256):
+            ref, api, marginal, whole = [], [], [], []
+            for _ in range(repeat):  # alternate, so that drifts in machine load hit all
+                ref.append(reference_rate(unit, loss, batch, epochs))
+                api.append(tsgan_rate(curves, loss, batch, epochs))
+                if quick:
+                    continue
+                short = cli_run(tmp, loss, batch, epochs)
+                long = cli_run(tmp, loss, batch, 4 * epochs)
+                days = long["days"]
+                marginal.append(3 * epochs * days / max(long["train_s"] - short["train_s"], 1e-9))
+                whole.append(4 * epochs * days / long["train_s"])
+            row = {"loss": loss, "batch": batch, "reference": max(ref), "api": max(api),
+                   "api_ratio": max(api) / max(ref)}
+            if marginal:
+                row.update(cli_marginal=max(marginal), cli_whole=max(whole),
+                           cli_ratio=max(marginal) / max(ref),
+                           cli_whole_ratio=max(whole) / max(ref))
+            rows.append(row)
+            print(row, flush=True)
+    return rows
+
+
+def _adapted(curves) -> tsgan.PriceGAN:
+    gan = tsgan.PriceGAN(seed=0)
+    gan.adapt(curves.to_numpy())
+    return gan
+
+
+# ---------------------------------------------------------------------- compute limit
+
+
+def matmul_seconds(b: int, n_in: int, n_out: int, reps: int = 400) -> float:
+    """Best time of one float32 ``(b, n_in) @ (n_in, n_out)`` in a compiled loop."""
+    a = tf.random.normal((b, n_in))
+    w = tf.random.normal((n_in, n_out))
+
+    @tf.function
+    def loop(a, w):
+        acc = tf.zeros((b, n_out))
+        for _ in tf.range(reps):
+            acc += tf.matmul(a, w)
+        return acc
+
+    loop(a, w)
+    return best_of(lambda: _timed(lambda: loop(a, w).numpy()), 3) / reps
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def layer_shapes(net: keras.Model) -> list[tuple[int, int]]:
+    return [tuple(layer.kernel.shape) for layer in net.layers if hasattr(layer, "kernel")]
+
+
+def compute_limit(loss: str, batch: int) -> dict:
+    """Samples/s if one training step took only its matrix multiplies at this machine's rate.
+
+    Per step, with F the forward matmuls of a net on one batch: each critic update costs
+    ``F_G + k F_D`` (k = 12 for WGAN-GP: critic on real, fake and interpolated curves, the
+    penalty's input gradient and the second-order backward pass; k = 6 for BCE: two
+    forward and two backward passes), and the generator update ``3 F_G + 2 F_D``.
+    """
+    gan = tsgan.PriceGAN(loss=loss)
+    flops = {}
+    seconds = {}
+    for name, net in (("G", gan.generator), ("D", gan.discriminator)):
+        shapes = layer_shapes(net)
+        flops[name] = sum(2 * batch * i * o for i, o in shapes)
+        seconds[name] = sum(matmul_seconds(batch, i, o) for i, o in shapes)
+    k = 12 if loss == "wgan-gp" else 6
+    mult = {"G": gan.d_steps + 3, "D": gan.d_steps * k + 2}
+    step_flops = sum(mult[n] * flops[n] for n in mult)
+    step_seconds = sum(mult[n] * seconds[n] for n in mult)
+    return {"loss": loss, "batch": batch, "mflop_per_step": step_flops / 1e6,
+            "gflops": step_flops / step_seconds / 1e9, "limit": batch / step_seconds}
+
+
+# ---------------------------------------------------------------------- sampling, load, animation
+
+
+def sampling(curves, repeat: int) -> dict:
+    gan = _adapted(curves)
+    gan.generate(1000, seed=0)
+    generate = best_of(lambda: _timed(lambda: gan.generate(1_000_000, seed=0)), repeat)
+    cond = tsgan.PriceGAN(condition="calendar+level", seed=0)
+    cond.adapt(curves.to_numpy())
+    dates = pd.date_range("2026-01-01", periods=365, freq="D")
+    levels = curves["2024"].mean(axis=1).to_numpy()[:365]
+    tsgan.sample_scenarios(cond, dates[:2], n_per_day=10, levels=levels[:2], seed=0)
+
+    def conditional():
+        return tsgan.sample_scenarios(cond, dates, n_per_day=1000, levels=levels, seed=0)
+
+    return {"generate_1M_s": generate,
+            "conditional_365x1000_s": best_of(lambda: _timed(conditional), repeat)}
+
+
+def loading(repeat: int) -> float:
+    return best_of(lambda: _timed(lambda: tsgan.daily_curves(tsgan.load_prices(DATA))), repeat)
+
+
+def animation_overhead(repeat: int, epochs: int = 600) -> dict:
+    demo = tsgan.daily_curves(tsgan.demo_prices())
+    every = TrainConfig(demo=True, out="x", epochs=epochs).frame_every
+
+    def run(gif: Path | None) -> float:
+        keras.utils.set_random_seed(0)
+        gan = tsgan.PriceGAN(seed=0)
+        gan.compile()
+        callbacks = [tsgan.TrainingAnimation(gif, real=demo, every=every)] if gif else []
+        start = time.perf_counter()
+        gan.fit(demo, epochs=epochs, batch_size=64, verbose=0, callbacks=callbacks)
+        return time.perf_counter() - start
+
+    plain, animated = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            plain.append(run(None))
+            animated.append(run(Path(tmp) / "training.gif"))
+    return {"epochs": epochs, "every": every, "plain_s": plain, "animated_s": animated,
+            "overhead_pct": 100 * (min(animated) / min(plain) - 1),
+            "overhead_mean_pct": 100 * (np.mean(animated) / np.mean(plain) - 1)}
+
+
+def first_command(tmp: Path) -> dict:
+    """``tsgan train --demo --out DIR`` in a fresh interpreter: wall time and peak memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([*TSGAN, "train", "--demo", "--out", str(tmp / "demo")], check=True,
+                   capture_output=True)
+    wall = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"wall_s": wall, "peak_gb": peak_kb / 1024**2, "peak_is_new": peak_kb > before}
+
+
+# ---------------------------------------------------------------------- report
+
+
+def report(result: dict) -> str:
+    m = result["machine"]
+    lines = [
+        "# Speed",
+        "",
+        f"`python scripts/bench_speed.py --repeat {result['repeat']} --epochs {result['epochs']}`"
+        f" on {m['cpu']} ({m['cores']} cores, no GPU), Python {m['python']}, TensorFlow "
+        f"{m['tensorflow']}, Keras {m['keras']}, tsgan {m['tsgan']}; {result['date']}.",
+        "Training data: DE-LU 2023-01-01..2024-12-31 (731 days). Each contender's best of the "
+        "repeats, contenders alternated within each repeat. Targets in brackets.",
+        "",
+        "## Training throughput (samples per second)",
+        "",
+        "| loss | batch | keras.io reference | tsgan API | ratio [≥ 3] | tsgan train "
+        "(marginal) | ratio [≥ 3] | tsgan train (whole run) | ratio | compute limit | "
+        "tsgan API % of limit [≥ 25] |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    limits = {(c["loss"], c["batch"]): c for c in result["compute_limit"]}
+    for r in result["training"]:
+        lim = limits[(r["loss"], r["batch"])]
+        cli = (f"{r['cli_marginal']:,.0f} | {r['cli_ratio']:.2f}× | {r['cli_whole']:,.0f} | "
+               f"{r['cli_whole_ratio']:.2f}×" if "cli_marginal" in r else "– | – | – | –")
+        lines.append(
+            f"| {r['loss']} | {r['batch']} | {r['reference']:,.0f} | {r['api']:,.0f} | "
+            f"{r['api_ratio']:.2f}× | {cli} | {lim['limit']:,.0f} | "
+            f"{100 * r['api'] / lim['limit']:.0f}% |"
+        )
+    s, a, f = result["sampling"], result["animation"], result["first_command"]
+    lines += [
+        "",
+        "The compute limit times one step's matrix multiplies (MFLOP per step: "
+        + ", ".join(f"{c['loss']} b{c['batch']} {c['mflop_per_step']:.0f} at "
+                    f"{c['gflops']:.0f} GFLOP/s" for c in result["compute_limit"])
+        + ") at the float32 rate measured here for each layer's shape (backward matmuls "
+        "counted at their forward shape's rate). The CLI's marginal rate is "
+        "(3 × epochs × days) / (time of a 4×-epochs run − time of a 1×-epochs run), both "
+        "from `run.json`, animation on as by default; the whole-run rate includes tracing, "
+        "the animation's start and end and saving.",
+        "",
+        "## Sampling, loading, animation, first command",
+        "",
+        "| what | measured | target |",
+        "|---|---|---|",
+        f"| `gan.generate(1_000_000)` | {s['generate_1M_s']:.2f} s | ≤ 1 s |",
+        f"| `sample_scenarios`, 365 dates × 1,000 (calendar + level) | "
+        f"{s['conditional_365x1000_s']:.2f} s | ≤ 1 s |",
+        f"| animation overhead, {a['epochs']}-epoch demo, every {a['every']}th epoch "
+        f"(best vs best; mean vs mean {a['overhead_mean_pct']:+.1f}%) | "
+        f"{a['overhead_pct']:+.1f}% | ≤ 5% |",
+        f"| `load_prices` + `daily_curves`, 2,192 Energy-Charts files | {result['load_s']:.2f} s "
+        "| ≤ 1 s |",
+        f"| `tsgan train --demo --out DIR`: peak resident memory | {f['peak_gb']:.2f} GB | "
+        "≤ 1.5 GB |",
+        f"| `tsgan train --demo --out DIR`: wall time (the README's first command, install "
+        f"aside) | {f['wall_s']:.0f} s | ≤ 60 s |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=100, help="timed epochs per API run")
+    parser.add_argument("--quick", action="store_true", help="API only, no CLI runs")
+    args = parser.parse_args()
+    curves = tsgan.daily_curves(tsgan.load_prices(DATA)).loc["2023-01-01":"2024-12-31"]
+    result = {"machine": machine(), "repeat": args.repeat, "epochs": args.epochs,
+              "date": time.strftime("%Y-%m-%d")}
+    with tempfile.TemporaryDirectory() as tmp:
+        result["training"] = training(curves, args.repeat, args.epochs, Path(tmp), args.quick)
+        result["compute_limit"] = [compute_limit(loss, b) for loss in ("bce", "wgan-gp")
+                                   for b in (64, 256)]
+        result["sampling"] = sampling(curves, args.repeat)
+        print(result["sampling"], flush=True)
+        result["load_s"] = loading(args.repeat)
+        result["animation"] = animation_overhead(args.repeat)
+        print(result["animation"], flush=True)
+        result["first_command"] = first_command(Path(tmp))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "speed.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "speed.md").write_text(report(result))
+    print(report(result))
+
+
+if __name__ == "__main__":
+    main()
