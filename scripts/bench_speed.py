@@ -44,24 +44,41 @@ import tsgan
 from tsgan.config import TrainConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_gan import REFERENCES, reference_dataset  # noqa: E402
+from reference_gan import REFERENCES, reference_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
 RESULTS = ROOT / "scripts" / "results"
 TSGAN = [sys.executable, "-m", "tsgan"]
-TARGETS = {"ratio": 3.0, "limit_pct": 25.0, "generate_s": 1.0, "conditional_s": 1.0,
-           "animation_pct": 5.0, "load_s": 1.0, "peak_gb": 1.5, "first_command_s": 60.0}
+TARGETS = {
+    "ratio": 3.0,
+    "limit_pct": 25.0,
+    "generate_s": 1.0,
+    "conditional_s": 1.0,
+    "animation_pct": 5.0,
+    "load_s": 1.0,
+    "peak_gb": 1.5,
+    "first_command_s": 60.0,
+}
 
 
 def machine() -> dict:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "keras": keras.__version__, "tsgan": tsgan.__version__}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "tsgan": tsgan.__version__,
+    }
 
 
 def best_of(fn, repeat: int) -> float:
@@ -94,9 +111,24 @@ def reference_rate(unit: np.ndarray, loss: str, batch: int, epochs: int) -> floa
 
 def cli_run(tmp: Path, loss: str, batch: int, epochs: int) -> dict:
     out = tmp / f"cli-{loss}-{batch}-{epochs}"
-    args = [*TSGAN, "train", str(DATA), "--from", "2023-01-01", "--to", "2024-12-31",
-            "--loss", loss, "--batch-size", str(batch), "--epochs", str(epochs),
-            "--out", str(out), "--overwrite"]
+    args = [
+        *TSGAN,
+        "train",
+        str(DATA),
+        "--from",
+        "2023-01-01",
+        "--to",
+        "2024-12-31",
+        "--loss",
+        loss,
+        "--batch-size",
+        str(batch),
+        "--epochs",
+        str(epochs),
+        "--out",
+        str(out),
+        "--overwrite",
+    ]
     start = time.perf_counter()
     subprocess.run(args, check=True, capture_output=True)
     total = time.perf_counter() - start
@@ -120,12 +152,20 @@ def training(curves, repeat: int, epochs: int, tmp: Path, quick: bool) -> list[d
                 days = long["days"]
                 marginal.append(3 * epochs * days / max(long["train_s"] - short["train_s"], 1e-9))
                 whole.append(4 * epochs * days / long["train_s"])
-            row = {"loss": loss, "batch": batch, "reference": max(ref), "api": max(api),
-                   "api_ratio": max(api) / max(ref)}
+            row = {
+                "loss": loss,
+                "batch": batch,
+                "reference": max(ref),
+                "api": max(api),
+                "api_ratio": max(api) / max(ref),
+            }
             if marginal:
-                row.update(cli_marginal=max(marginal), cli_whole=max(whole),
-                           cli_ratio=max(marginal) / max(ref),
-                           cli_whole_ratio=max(whole) / max(ref))
+                row.update(
+                    cli_marginal=max(marginal),
+                    cli_whole=max(whole),
+                    cli_ratio=max(marginal) / max(ref),
+                    cli_whole_ratio=max(whole) / max(ref),
+                )
             rows.append(row)
             print(row, flush=True)
     return rows
@@ -185,8 +225,13 @@ def compute_limit(loss: str, batch: int) -> dict:
     mult = {"G": gan.d_steps + 3, "D": gan.d_steps * k + 2}
     step_flops = sum(mult[n] * flops[n] for n in mult)
     step_seconds = sum(mult[n] * seconds[n] for n in mult)
-    return {"loss": loss, "batch": batch, "mflop_per_step": step_flops / 1e6,
-            "gflops": step_flops / step_seconds / 1e9, "limit": batch / step_seconds}
+    return {
+        "loss": loss,
+        "batch": batch,
+        "mflop_per_step": step_flops / 1e6,
+        "gflops": step_flops / step_seconds / 1e9,
+        "limit": batch / step_seconds,
+    }
 
 
 # ---------------------------------------------------------------------- sampling, load, animation
@@ -205,8 +250,10 @@ def sampling(curves, repeat: int) -> dict:
     def conditional():
         return tsgan.sample_scenarios(cond, dates, n_per_day=1000, levels=levels, seed=0)
 
-    return {"generate_1M_s": generate,
-            "conditional_365x1000_s": best_of(lambda: _timed(conditional), repeat)}
+    return {
+        "generate_1M_s": generate,
+        "conditional_365x1000_s": best_of(lambda: _timed(conditional), repeat),
+    }
 
 
 def loading(repeat: int) -> float:
@@ -231,17 +278,23 @@ def animation_overhead(repeat: int, epochs: int = 600) -> dict:
         for _ in range(repeat):
             plain.append(run(None))
             animated.append(run(Path(tmp) / "training.gif"))
-    return {"epochs": epochs, "every": every, "plain_s": plain, "animated_s": animated,
-            "overhead_pct": 100 * (min(animated) / min(plain) - 1),
-            "overhead_mean_pct": 100 * (np.mean(animated) / np.mean(plain) - 1)}
+    return {
+        "epochs": epochs,
+        "every": every,
+        "plain_s": plain,
+        "animated_s": animated,
+        "overhead_pct": 100 * (min(animated) / min(plain) - 1),
+        "overhead_mean_pct": 100 * (np.mean(animated) / np.mean(plain) - 1),
+    }
 
 
 def first_command(tmp: Path) -> dict:
     """``tsgan train --demo --out DIR`` in a fresh interpreter: wall time and peak memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run([*TSGAN, "train", "--demo", "--out", str(tmp / "demo")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*TSGAN, "train", "--demo", "--out", str(tmp / "demo")], check=True, capture_output=True
+    )
     wall = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"wall_s": wall, "peak_gb": peak_kb / 1024**2, "peak_is_new": peak_kb > before}
@@ -271,8 +324,12 @@ def report(result: dict) -> str:
     limits = {(c["loss"], c["batch"]): c for c in result["compute_limit"]}
     for r in result["training"]:
         lim = limits[(r["loss"], r["batch"])]
-        cli = (f"{r['cli_marginal']:,.0f} | {r['cli_ratio']:.2f}× | {r['cli_whole']:,.0f} | "
-               f"{r['cli_whole_ratio']:.2f}×" if "cli_marginal" in r else "– | – | – | –")
+        cli = (
+            f"{r['cli_marginal']:,.0f} | {r['cli_ratio']:.2f}× | {r['cli_whole']:,.0f} | "
+            f"{r['cli_whole_ratio']:.2f}×"
+            if "cli_marginal" in r
+            else "– | – | – | –"
+        )
         lines.append(
             f"| {r['loss']} | {r['batch']} | {r['reference']:,.0f} | {r['api']:,.0f} | "
             f"{r['api_ratio']:.2f}× | {cli} | {lim['limit']:,.0f} | "
@@ -282,8 +339,10 @@ def report(result: dict) -> str:
     lines += [
         "",
         "The compute limit times one step's matrix multiplies (MFLOP per step: "
-        + ", ".join(f"{c['loss']} b{c['batch']} {c['mflop_per_step']:.0f} at "
-                    f"{c['gflops']:.0f} GFLOP/s" for c in result["compute_limit"])
+        + ", ".join(
+            f"{c['loss']} b{c['batch']} {c['mflop_per_step']:.0f} at {c['gflops']:.0f} GFLOP/s"
+            for c in result["compute_limit"]
+        )
         + ") at the float32 rate measured here for each layer's shape (backward matmuls "
         "counted at their forward shape's rate). The CLI's marginal rate is "
         "(3 × epochs × days) / (time of a 4×-epochs run − time of a 1×-epochs run), both "
@@ -318,12 +377,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="API only, no CLI runs")
     args = parser.parse_args()
     curves = tsgan.daily_curves(tsgan.load_prices(DATA)).loc["2023-01-01":"2024-12-31"]
-    result = {"machine": machine(), "repeat": args.repeat, "epochs": args.epochs,
-              "date": time.strftime("%Y-%m-%d")}
+    result = {
+        "machine": machine(),
+        "repeat": args.repeat,
+        "epochs": args.epochs,
+        "date": time.strftime("%Y-%m-%d"),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         result["training"] = training(curves, args.repeat, args.epochs, Path(tmp), args.quick)
-        result["compute_limit"] = [compute_limit(loss, b) for loss in ("bce", "wgan-gp")
-                                   for b in (64, 256)]
+        result["compute_limit"] = [
+            compute_limit(loss, b) for loss in ("bce", "wgan-gp") for b in (64, 256)
+        ]
         result["sampling"] = sampling(curves, args.repeat)
         print(result["sampling"], flush=True)
         result["load_s"] = loading(args.repeat)

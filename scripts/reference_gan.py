@@ -65,7 +65,9 @@ class BCEReference(_Reference):
                 predictions = self.discriminator(combined_images, training=True)
                 d_loss = self.loss_fn(labels, predictions)
             grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            self.d_optimizer.apply_gradients(
+                zip(grads, self.discriminator.trainable_weights, strict=True)
+            )
 
         random_latent_vectors = keras.random.normal(
             shape=(batch_size, self.latent_dim), seed=self.seed_generator
@@ -77,7 +79,7 @@ class BCEReference(_Reference):
             )
             g_loss = self.loss_fn(misleading_labels, predictions)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights, strict=True))
 
         self.d_loss_metric.update_state(d_loss)
         self.g_loss_metric.update_state(g_loss)
@@ -113,7 +115,7 @@ class WGANGPReference(_Reference):
                 d_loss = d_cost + gp * self.gp_weight
             d_gradient = tape.gradient(d_loss, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(
-                zip(d_gradient, self.discriminator.trainable_variables)
+                zip(d_gradient, self.discriminator.trainable_variables, strict=True)
             )
 
         random_latent_vectors = tf.random.normal(shape=(batch_size, self.latent_dim))
@@ -122,7 +124,9 @@ class WGANGPReference(_Reference):
             gen_img_logits = self.discriminator(generated_images, training=True)
             g_loss = -tf.reduce_mean(gen_img_logits)
         gen_gradient = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(gen_gradient, self.generator.trainable_variables))
+        self.g_optimizer.apply_gradients(
+            zip(gen_gradient, self.generator.trainable_variables, strict=True)
+        )
 
         self.d_loss_metric.update_state(d_loss)
         self.g_loss_metric.update_state(g_loss)

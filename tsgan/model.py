@@ -516,8 +516,9 @@ class PriceGAN(keras.Model):
             real, conditions = x, None
         real = self.to_unit(real)  # (B, n)
         if self._epoch_plan is not None:  # the whole set: one epoch, its means as the logs
-            return dict(zip(LOGS, ops.unstack(self._train_epoch(real, conditions))))
-        for tracker, value in zip(self.metrics, ops.unstack(self._train_batch(real, conditions))):
+            return dict(zip(LOGS, ops.unstack(self._train_epoch(real, conditions)), strict=True))
+        values = ops.unstack(self._train_batch(real, conditions))
+        for tracker, value in zip(self.metrics, values, strict=True):
             tracker.update_state(value)
         return {m.name: m.result() for m in self.metrics}
 
@@ -565,7 +566,9 @@ class PriceGAN(keras.Model):
         full, rest = divmod(n, size)
         total = ops.fori_loop(0, full, body, ops.zeros((len(LOGS),)))
         if rest:
-            total = total + self._train_batch(rows(real, n - rest, rest), rows(conditions, n - rest, rest))
+            total = total + self._train_batch(
+                rows(real, n - rest, rest), rows(conditions, n - rest, rest)
+            )
         return total / (full + (rest > 0))
 
     def discriminator_step(self, real, conditions=None):
