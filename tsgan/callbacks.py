@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import keras
@@ -103,6 +105,8 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.real, self.real_groups, self.groups = None, None, ()
         self.epochs_rendered: list[int] = []
         self._process = None
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # messages to the drawing process
+        self._pump, self._pump_error = None, None  # the thread that writes them, its error
 
     # ------------------------------------------------------------------ Keras hooks
 
@@ -181,12 +185,35 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.conditions = model.encode_conditions(dates, levels if model.has_level else None)
 
     def _send(self, message) -> None:
-        try:
-            pickle.dump(message, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._process.stdin.flush()
-        except (BrokenPipeError, OSError):
+        """Queue a message for the drawing process; a thread writes it to the pipe.
+
+        Training never waits on the pipe: when drawing falls behind (it runs at the lowest
+        priority, on the CPU time training leaves), messages wait in memory, about 1 kB each.
+        """
+        if self._pump is None:
+            self._pump = threading.Thread(target=self._write_messages, daemon=True)
+            self._pump.start()
+        if self._pump_error is not None:
             self._raise_if_failed(wait=True)
-            raise
+            raise self._pump_error
+        self._outbox.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _write_messages(self) -> None:
+        stdin = self._process.stdin
+        while (data := self._outbox.get()) is not None:
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, OSError) as err:  # the drawing process is gone
+                self._pump_error = err
+                return
+
+    def _drain(self) -> None:
+        """Wait until every queued message is in the pipe (or the drawing process is gone)."""
+        if self._pump is not None:
+            self._outbox.put(None)
+            self._pump.join()
+            self._pump = None
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self._process is None:
@@ -215,6 +242,7 @@ class TrainingAnimation(keras.callbacks.Callback):
     def _raise_if_failed(
         self, wait: bool = False, timeout: float = 600.0, last: bytes | None = None
     ) -> None:
+        self._drain()
         process, self._process = self._process, None
         try:
             out, err = process.communicate(input=last, timeout=timeout if wait else 0)
