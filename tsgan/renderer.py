@@ -171,6 +171,8 @@ def main() -> None:
 
     with contextlib.suppress(OSError, AttributeError):
         os.nice(19)
+    with contextlib.suppress(OSError, AttributeError):  # Linux: run only on otherwise idle CPU
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     stdin, stdout = sys.stdin.buffer, sys.stdout
     renderer = None
     try:

@@ -123,6 +123,22 @@ def conditioning(gan: PriceGAN) -> dict | None:
     return info
 
 
+def training_speed(epoch_ends: list[float], days: int) -> dict | None:
+    """Median seconds per epoch and samples per second, the first (traced) epoch left out.
+
+    Example:
+        >>> training_speed([0.0, 2.0, 2.5, 3.0], days=100)
+        {'seconds_per_epoch': 0.5, 'samples_per_second': 200.0}
+    """
+    if len(epoch_ends) < 2:
+        return None
+    seconds = float(np.median(np.diff(epoch_ends)))
+    return {
+        "seconds_per_epoch": round(seconds, 5),
+        "samples_per_second": round(days / seconds, 1) if seconds > 0 else None,
+    }
+
+
 def _versions() -> dict[str, str]:
     import tensorflow as tf
 
@@ -176,9 +192,13 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
+    epoch_ends: list[float] = []  # for the training speed in run.json
     callbacks = [
         keras.callbacks.CSVLogger(str(run / "history.csv")),
         keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: epoch_ends.append(time.perf_counter())
+        ),
     ]
     animation = None
     if config.gif:
@@ -246,6 +266,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
             status=status,
             epochs_completed=epochs_done,
             wall_time_s=round(time.perf_counter() - start, 1),
+            speed=training_speed(epoch_ends, len(curves)),
             final={
                 k: (None if not math.isfinite(v[-1]) else round(float(v[-1]), 5))
                 for k, v in history.items()
