@@ -33,7 +33,7 @@ def curves(kind: str):
 def run(data, epochs: int, gif: Path | None) -> float:
     keras.utils.set_random_seed(0)
     gan = tsgan.PriceGAN(seed=0)
-    gan.compile(steps_per_execution=8)
+    gan.compile()
     callbacks = [tsgan.TrainingAnimation(gif, real=data)] if gif else []
     start = time.perf_counter()
     gan.fit(data.to_numpy(), epochs=epochs, batch_size=64, verbose=0, callbacks=callbacks)

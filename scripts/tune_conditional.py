@@ -62,7 +62,7 @@ def main() -> None:
         loss = settings.pop("loss", "wgan-gp")
         keras.utils.set_random_seed(0)
         gan = tsgan.PriceGAN(loss=loss, seed=0, condition=args.condition, **settings)
-        gan.compile(steps_per_execution=8)
+        gan.compile()
         t0 = time.perf_counter()
         gan.fit(train, epochs=args.epochs, batch_size=TrainConfig.batch_size, verbose=0)
         seconds = time.perf_counter() - t0

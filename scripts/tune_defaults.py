@@ -65,7 +65,6 @@ def main() -> None:
         gan.compile(
             d_optimizer=keras.optimizers.Adam(lr_d, beta_1=0.5),
             g_optimizer=keras.optimizers.Adam(lr_g, beta_1=0.5),
-            steps_per_execution=8,
         )
         start = time.perf_counter()
         gan.fit(train, epochs=args.epochs, batch_size=64, verbose=0)

@@ -95,6 +95,10 @@ class PriceGAN(keras.Model):
     that leaves 10% headroom inside tanh's range. ``adapt`` fits it, ``fit`` calls ``adapt``
     when needed, and it is saved with the model; ``generate`` returns EUR/MWh.
 
+    ``fit`` on in-memory curves runs each epoch as one compiled call (the per-batch
+    dispatch of the textbook loop is where small GANs spend their time; see
+    ``scripts/bench_speed.py``) and computes what per-batch ``train_step`` calls would.
+
     The defaults (WGAN-GP, two critic updates per generator update, no packing, no dropout,
     EMA 0.99) came out best of the settings compared on DE-LU 2023-2025 (see
     ``scripts/tune_defaults.py``).
@@ -265,7 +269,10 @@ class PriceGAN(keras.Model):
         """Set both optimizers (Adam, lr 2e-4, β1 = 0.5 by default, as in the GAN literature).
 
         Everything else (``jit_compile``, ``steps_per_execution``, ``run_eagerly``...) is
-        passed to ``keras.Model.compile``.
+        passed to ``keras.Model.compile``. ``steps_per_execution`` matters only for
+        per-batch training (a ``tf.data.Dataset``): in-memory curves already run a whole
+        epoch per execution (see :meth:`fit`). XLA (``jit_compile=True``) measured about
+        twice as slow as the default on a 2-core CPU for these small networks.
 
         Example:
             >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
