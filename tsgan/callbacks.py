@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
-import queue
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import keras
@@ -23,6 +22,10 @@ logger = logging.getLogger(__name__)
 TRACKED = ("d_loss", "g_loss", "d_real", "d_fake")  # PriceGAN's log keys
 
 __all__ = ["SAMPLES_FILE", "EpochProgress", "TrainingAnimation", "render_animation"]
+
+
+def process_alive(process: subprocess.Popen | None) -> bool:
+    return process is not None and process.poll() is None
 
 
 class TrainingAnimation(keras.callbacks.Callback):
@@ -105,8 +108,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.real, self.real_groups, self.groups = None, None, ()
         self.epochs_rendered: list[int] = []
         self._process = None
-        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # messages to the drawing process
-        self._pump, self._pump_error = None, None  # the thread that writes them, its error
+        self._pending = bytearray()  # messages not yet in the drawing process's pipe
 
     # ------------------------------------------------------------------ Keras hooks
 
@@ -185,35 +187,26 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.conditions = model.encode_conditions(dates, levels if model.has_level else None)
 
     def _send(self, message) -> None:
-        """Queue a message for the drawing process; a thread writes it to the pipe.
+        """Pass a message to the drawing process without ever waiting on the pipe.
 
-        Training never waits on the pipe: when drawing falls behind (it runs at the lowest
-        priority, on the CPU time training leaves), messages wait in memory, about 1 kB each.
+        The pipe is non-blocking: what does not fit while drawing lags behind (it runs at
+        the lowest priority, on the CPU time training leaves) waits here, about 1 kB per
+        epoch, and goes out with the next message or when the animation finishes.
         """
-        if self._pump is None:
-            self._pump = threading.Thread(target=self._write_messages, daemon=True)
-            self._pump.start()
-        if self._pump_error is not None:
+        self._pending += pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self._flush(block=False)
+        except OSError:  # the drawing process is gone: say why
             self._raise_if_failed(wait=True)
-            raise self._pump_error
-        self._outbox.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            raise
 
-    def _write_messages(self) -> None:
-        stdin = self._process.stdin
-        while (data := self._outbox.get()) is not None:
-            try:
-                stdin.write(data)
-                stdin.flush()
-            except (BrokenPipeError, OSError) as err:  # the drawing process is gone
-                self._pump_error = err
-                return
-
-    def _drain(self) -> None:
-        """Wait until every queued message is in the pipe (or the drawing process is gone)."""
-        if self._pump is not None:
-            self._outbox.put(None)
-            self._pump.join()
-            self._pump = None
+    def _flush(self, *, block: bool) -> None:
+        """Write what is pending (all of it when ``block``; else what the pipe takes)."""
+        fd = self._process.stdin.fileno()
+        os.set_blocking(fd, block)
+        with contextlib.suppress(BlockingIOError):  # the pipe is full: the rest goes later
+            while self._pending:
+                del self._pending[: os.write(fd, self._pending)]
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self._process is None:
@@ -242,7 +235,9 @@ class TrainingAnimation(keras.callbacks.Callback):
     def _raise_if_failed(
         self, wait: bool = False, timeout: float = 600.0, last: bytes | None = None
     ) -> None:
-        self._drain()
+        if self._pending and process_alive(self._process):
+            with contextlib.suppress(OSError):  # a failed process is reported below
+                self._flush(block=True)
         process, self._process = self._process, None
         try:
             out, err = process.communicate(input=last, timeout=timeout if wait else 0)
