@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tomllib
 from dataclasses import dataclass, field
 from typing import ClassVar
-
-import tomllib
 
 from tsgan.data.calendar import CONDITIONS
 

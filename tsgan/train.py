@@ -231,7 +231,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
         "conditioning": conditioning(gan),
         "epochs_planned": config.epochs,
         "versions": _versions(),
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
     start = time.perf_counter()

@@ -1,0 +1,59 @@
+"""The installed package: its metadata matches what the code needs and supports."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import importlib.resources
+import re
+import sys
+
+from .conftest import ROOT
+
+
+def metadata():
+    return importlib.metadata.metadata("tsgan")
+
+
+def declared() -> set[str]:
+    requires = metadata().get_all("Requires-Dist") or []
+    core = [r for r in requires if "extra ==" not in r]
+    return {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in core}
+
+
+def test_python_range_matches_the_code():
+    meta = metadata()
+    assert meta["Requires-Python"] == ">=3.11"  # tomllib (tsgan/config.py) is 3.11+
+    assert sys.version_info >= (3, 11)
+    versions = [
+        c.rsplit(" :: ", 1)[1]
+        for c in meta.get_all("Classifier")
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
+    assert min(versions, key=lambda v: tuple(map(int, v.split(".")))) == "3.11"
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    modules = set()
+    for path in (ROOT / "tsgan").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    third_party = modules - set(sys.stdlib_module_names) - {"tsgan"}
+    dists = importlib.metadata.packages_distributions()
+    missing = {
+        name: dists.get(name)
+        for name in third_party
+        if not {d.lower() for d in dists.get(name, [name])} & declared()
+    }
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_licence_and_typing_marker_ship_with_the_package():
+    meta = metadata()
+    assert meta["License"] == "MIT"
+    assert "LICENSE" in (meta.get_all("License-File") or [])
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert importlib.resources.files("tsgan").joinpath("py.typed").is_file()
