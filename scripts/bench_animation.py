@@ -1,6 +1,7 @@
 """What does the animation cost? Trains with and without TrainingAnimation at default settings.
 
-Usage: python scripts/bench_animation.py [--epochs 300] [--data demo|real]
+Usage: python scripts/bench_animation.py [--epochs 300] [--data demo|real] [--repeat 2]
+Frames as ``tsgan train`` draws them by default (at most about 300).
 Writes scripts/results/bench_animation.json.
 """
 
@@ -19,6 +20,7 @@ import keras
 from PIL import Image
 
 import tsgan
+from tsgan.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,13 +32,18 @@ def curves(kind: str):
     return tsgan.daily_curves(prices).loc["2023-01-01":"2025-12-31"]
 
 
-def run(data, epochs: int, gif: Path | None) -> float:
+def run(data, epochs: int, gif: Path | None, every: int | None = None) -> float:
+    """Seconds of ``fit`` at default settings, with the animation when ``gif`` is given.
+
+    ``every``: render every n-th epoch; None: as ``tsgan train`` does by default.
+    """
+    every = every or TrainConfig(demo=True, out="x", epochs=epochs).frame_every
     keras.utils.set_random_seed(0)
     gan = tsgan.PriceGAN(seed=0)
     gan.compile()
-    callbacks = [tsgan.TrainingAnimation(gif, real=data)] if gif else []
+    callbacks = [tsgan.TrainingAnimation(gif, real=data, every=every)] if gif else []
     start = time.perf_counter()
-    gan.fit(data.to_numpy(), epochs=epochs, batch_size=64, verbose=0, callbacks=callbacks)
+    gan.fit(data, epochs=epochs, batch_size=64, verbose=0, callbacks=callbacks)
     return time.perf_counter() - start
 
 
@@ -61,6 +68,7 @@ def main() -> None:
         "days": len(data),
         "epochs": args.epochs,
         "batch_size": 64,
+        "frame_every": TrainConfig(demo=True, out="x", epochs=args.epochs).frame_every,
         "runs_without_animation_s": [round(t, 1) for t in plains],
         "runs_with_animation_s": [round(t, 1) for t in animateds],
         "train_s_without_animation": round(plain, 1),

@@ -41,8 +41,10 @@ import tensorflow as tf
 
 import tsgan
 from tsgan.config import TrainConfig
+from tsgan.train import training_speed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_animation import run as animation_run
 from reference_gan import REFERENCES, reference_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +90,7 @@ def best_of(fn, repeat: int) -> float:
 
 
 class EpochClock(keras.callbacks.Callback):
-    """Samples per second from the median epoch time (the first, traced, epoch left out)."""
+    """Samples per second as ``run.json`` records them (``tsgan.train.training_speed``)."""
 
     def __init__(self, days: int) -> None:
         super().__init__()
@@ -99,7 +101,7 @@ class EpochClock(keras.callbacks.Callback):
 
     @property
     def rate(self) -> float:
-        return self.days / float(np.median(np.diff(self.ends)))
+        return training_speed(self.ends, self.days)["samples_per_second"]
 
 
 def tsgan_rate(curves: pd.DataFrame, loss: str, batch: int, epochs: int) -> float:
@@ -278,26 +280,16 @@ def loading(repeat: int) -> float:
 
 
 def animation_overhead(repeat: int, epochs: int = 600) -> dict:
+    """``scripts/bench_animation.py``'s runs: the demo with and without the animation."""
     demo = tsgan.daily_curves(tsgan.demo_prices())
-    every = TrainConfig(demo=True, out="x", epochs=epochs).frame_every
-
-    def run(gif: Path | None) -> float:
-        keras.utils.set_random_seed(0)
-        gan = tsgan.PriceGAN(seed=0)
-        gan.compile()
-        callbacks = [tsgan.TrainingAnimation(gif, real=demo, every=every)] if gif else []
-        start = time.perf_counter()
-        gan.fit(demo, epochs=epochs, batch_size=64, verbose=0, callbacks=callbacks)
-        return time.perf_counter() - start
-
     plain, animated = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeat):
-            plain.append(run(None))
-            animated.append(run(Path(tmp) / "training.gif"))
+            plain.append(animation_run(demo, epochs, None))
+            animated.append(animation_run(demo, epochs, Path(tmp) / "training.gif"))
     return {
         "epochs": epochs,
-        "every": every,
+        "every": TrainConfig(demo=True, out="x", epochs=epochs).frame_every,
         "plain_s": plain,
         "animated_s": animated,
         "overhead_pct": 100 * (min(animated) / min(plain) - 1),

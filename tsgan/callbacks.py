@@ -14,18 +14,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from tsgan.model import LOGS
 from tsgan.plotting import curve_ylim
 from tsgan.renderer import SAMPLES_FILE, Renderer, Settings
 
 logger = logging.getLogger(__name__)
 
-TRACKED = ("d_loss", "g_loss", "d_real", "d_fake")  # PriceGAN's log keys
 
 __all__ = ["SAMPLES_FILE", "EpochProgress", "TrainingAnimation", "render_animation"]
-
-
-def process_alive(process: subprocess.Popen | None) -> bool:
-    return process is not None and process.poll() is None
 
 
 class TrainingAnimation(keras.callbacks.Callback):
@@ -214,7 +210,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         if self._process.poll() is not None:
             self._raise_if_failed(wait=True)
         logs = {
-            k: float((logs or {}).get(k, np.nan)) for k in TRACKED
+            k: float((logs or {}).get(k, np.nan)) for k in LOGS
         }  # the drawing process keeps the history
         number = epoch + 1
         last = number == self.total_epochs or getattr(self.model, "stop_training", False)
@@ -235,7 +231,7 @@ class TrainingAnimation(keras.callbacks.Callback):
     def _raise_if_failed(
         self, wait: bool = False, timeout: float = 600.0, last: bytes | None = None
     ) -> None:
-        if self._pending and process_alive(self._process):
+        if self._pending and self._process.poll() is None:
             with contextlib.suppress(OSError):  # a failed process is reported below
                 self._flush(block=True)
         process, self._process = self._process, None
@@ -361,7 +357,7 @@ class EpochProgress(keras.callbacks.Callback):
         done = epoch - self._first_epoch
         per_epoch = (now - self._after_first) / done if done else now - self._start
         left = per_epoch * (total - epoch - 1)
-        metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in TRACKED if k in logs)
+        metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in LOGS if k in logs)
         width = len(str(total))
         eta = f"{int(left // 60)}:{int(left % 60):02d} left" if done else "(first epoch: tracing)"
         self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  {eta}")
