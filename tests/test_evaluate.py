@@ -127,6 +127,10 @@ def test_floor_protocol_ranks_a_perfect_generator_with_the_floor(rng):
     assert abs(model["mean"] - floor["mean"]) < 3 * max(floor["sd"], 0.2)
     assert results["matched"]["gaussian"]["delta_es"]["mean"] >= 0
     assert set(results["diebold_mariano"]) == set(ev.BASELINES)
+    assert set(results["diebold_mariano"]["gaussian"]) == {"es", "vs"}
+    for fact in ("negative_share_gap", "spread_ks", "peak_hour_tv", "roughness_gap"):
+        gap, band = results["matched"]["model"][fact], results["matched"]["floor"][fact]
+        assert gap["mean"] <= band["mean"] + 3 * band["sd"] + 1e-9, fact
     text = ev.report_markdown(results)
     assert "| ΔES (EUR/MWh) |" in text and "floor" in text and "Diebold" in text
 
@@ -189,3 +193,14 @@ def test_evaluate_command_on_real_days(shared_data, tmp_path, capsys):
         "floor",
     }
     assert "wrote" in capsys.readouterr().out
+
+
+def test_fact_gaps_see_jagged_curves_and_a_missing_peak(rng):
+    Y = curves_like(rng, 400)
+    same = ev.fact_gaps(curves_like(rng, 400), Y)
+    jagged = ev.fact_gaps(curves_like(rng, 400) + rng.normal(0, 15, (400, 24)), Y)
+    no_noon_peak = curves_like(rng, 400)
+    no_noon_peak[:, 9:16] -= 40
+    assert jagged["roughness_gap"] > 5 * max(same["roughness_gap"], 0.5)
+    assert ev.fact_gaps(no_noon_peak, Y)["peak_hour_tv"] > 2 * same["peak_hour_tv"]
+    assert ev.fact_gaps(Y, Y) == dict.fromkeys(same, 0.0)

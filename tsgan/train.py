@@ -61,8 +61,13 @@ def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     return run
 
 
-def training_curves(config: TrainConfig) -> tuple[pd.DataFrame, pd.Series]:
+def training_curves(
+    config: TrainConfig, *, days: pd.DatetimeIndex | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """The daily curves a run trains on, and the prices they come from.
+
+    ``days``, when given, keeps only those days of the selected range (a benchmark holds
+    out its test days this way).
 
     Example:
         >>> curves, prices = training_curves(TrainConfig(demo=True, out="x", date_from="2024-12-01"))
@@ -77,6 +82,8 @@ def training_curves(config: TrainConfig) -> tuple[pd.DataFrame, pd.Series]:
     curves = daily_curves(prices)
     dropped = curves.attrs.get("dropped", {})
     selected = curves.loc[config.date_from : config.date_to]
+    if days is not None:
+        selected = selected[selected.index.isin(pd.DatetimeIndex(days).normalize())]
     if selected.empty:
         raise DataError(
             f"no complete day between {config.date_from or 'the start'} and {config.date_to or 'the end'} "
@@ -84,6 +91,32 @@ def training_curves(config: TrainConfig) -> tuple[pd.DataFrame, pd.Series]:
         )
     selected.attrs = {**curves.attrs, "dropped": dropped}
     return selected, prices
+
+
+def build_model(config: TrainConfig, curves: pd.DataFrame) -> PriceGAN:
+    """The compiled PriceGAN a run trains, its price transform fitted to ``curves``.
+
+    Seeds Keras' global random state with ``config.seed`` first, so the weights are the
+    same for the same seed.
+
+    Example:
+        >>> cfg = TrainConfig(demo=True, out="x", date_from="2024-12-01")
+        >>> build_model(cfg, training_curves(cfg)[0]).loss_name
+        'wgan-gp'
+    """
+    keras.utils.set_random_seed(config.seed)
+    gan = PriceGAN(
+        loss=config.loss,
+        seed=config.seed,
+        condition=config.condition,
+        country=config.country,
+        **config.model,
+    )
+    gan.compile()
+    gan.adapt(
+        curves.to_numpy()
+    )  # the level's scaling, recorded in run.json, is the curves' transform
+    return gan
 
 
 def save_model(model: keras.Model, path: Path) -> None:
@@ -152,7 +185,12 @@ def _versions() -> dict[str, str]:
     }
 
 
-def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print) -> dict:
+def train(
+    config: TrainConfig,
+    *,
+    progress: Callable[[str], None] | None = print,
+    days: pd.DatetimeIndex | None = None,
+) -> dict:
     """Run one training as configured; everything lands in ``config.out``.
 
     The run directory receives ``model.keras``, ``config.toml``, ``history.csv``,
@@ -163,6 +201,7 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
     Args:
         config: the run's settings.
         progress: called with one line per epoch (None for silence).
+        days: train on only these days of the configured data (see :func:`training_curves`).
 
     Returns:
         The contents of ``run.json``.
@@ -174,21 +213,12 @@ def train(config: TrainConfig, *, progress: Callable[[str], None] | None = print
     """
     run = prepare_run_dir(config.out, overwrite=config.overwrite)
     write_atomic(run / "config.toml", config.to_toml())
-    curves, prices = training_curves(config)
+    curves, prices = training_curves(config, days=days)
     if len(curves) < config.batch_size:
         raise RunError(
             f"only {len(curves)} training days, fewer than --batch-size {config.batch_size}"
         )
-    keras.utils.set_random_seed(config.seed)
-    gan = PriceGAN(
-        loss=config.loss,
-        seed=config.seed,
-        condition=config.condition,
-        country=config.country,
-        **config.model,
-    )
-    gan.compile()
-    gan.adapt(curves.to_numpy())  # the level's scaling, recorded below, is the curves' transform
+    gan = build_model(config, curves)
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()

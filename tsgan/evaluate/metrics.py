@@ -263,6 +263,43 @@ def stylized_facts(curves: ArrayLike) -> dict[str, list[float] | float]:
     }
 
 
+def roughness(curves: ArrayLike) -> float:
+    """Mean absolute hour-to-hour change (EUR/MWh): how jagged the curves are.
+
+    Example:
+        >>> roughness([[0.0, 2.0, 1.0]])
+        1.5
+    """
+    return float(np.abs(np.diff(_as2d(curves), axis=1)).mean())
+
+
+def fact_gaps(X: ArrayLike, Y: ArrayLike) -> dict[str, float]:
+    """How far the stylized facts of X are from those of Y (0: the same).
+
+    - ``negative_share_gap``: the largest difference over the hours in the share of negative
+      prices;
+    - ``spread_ks``: the Kolmogorov–Smirnov statistic of the daily spread (max − min);
+    - ``peak_hour_tv``: the total-variation distance of the hour-of-maximum distributions
+      (the morning and evening peaks);
+    - ``roughness_gap``: the absolute difference of the mean hour-to-hour change (EUR/MWh).
+
+    Example:
+        >>> gaps = fact_gaps([[1.0, 3.0], [2.0, 5.0]], [[1.0, 3.0], [5.0, 2.0]])
+        >>> gaps["peak_hour_tv"], gaps["roughness_gap"]
+        (0.5, 0.0)
+    """
+    X, Y = _as2d(X), _as2d(Y)
+    d = X.shape[1]
+    peak_x = np.bincount(X.argmax(axis=1), minlength=d) / len(X)
+    peak_y = np.bincount(Y.argmax(axis=1), minlength=d) / len(Y)
+    return {
+        "negative_share_gap": float(np.abs((X < 0).mean(axis=0) - (Y < 0).mean(axis=0)).max()),
+        "spread_ks": float(ks_2samp(np.ptp(X, axis=1), np.ptp(Y, axis=1)).statistic),
+        "peak_hour_tv": float(0.5 * np.abs(peak_x - peak_y).sum()),
+        "roughness_gap": abs(roughness(X) - roughness(Y)),
+    }
+
+
 def score(
     X: ArrayLike, Y: ArrayLike, T: ArrayLike, *, bandwidths: ArrayLike | None = None, seed: int = 0
 ) -> dict[str, float]:
@@ -289,7 +326,7 @@ def score(
         "density": density,
         "coverage": coverage,
         "copy_ratio": copy_ratio(X, Y, T),
-    }
+    } | fact_gaps(X, Y)
 
 
 # Direction and ideal value of each metric, for reports.
@@ -305,4 +342,8 @@ METRICS = {
     "density": ("density (k=5)", "→ 1", "1"),
     "coverage": ("coverage (k=5)", "higher", "1"),
     "copy_ratio": ("copy ratio", "→ 1", "1 (≪1 = copying)"),
+    "negative_share_gap": ("negative-hour share, largest gap over hours", "lower", "floor"),
+    "spread_ks": ("daily spread (max − min), KS", "lower", "floor"),
+    "peak_hour_tv": ("hour of the daily maximum, TV distance", "lower", "floor"),
+    "roughness_gap": ("hour-to-hour change, gap (EUR/MWh)", "lower", "floor"),
 }

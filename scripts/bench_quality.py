@@ -1,0 +1,323 @@
+"""Scenario quality of the default ``tsgan train`` against the statistical baselines.
+
+Usage: python scripts/bench_quality.py [--seeds 0 1 2] [--validate] [--only NAME]
+       [--set KEY=VALUE ...] → scripts/results/quality.md and quality.json
+
+Protocols, all from the files in ``../shared/data`` (hourly curves, DST days interpolated):
+
+- ``de-random``: DE-LU (Energy-Charts) days 2023-01-01..2025-09-30; a quarter of the days of
+  every month held out as test days (fixed seed), the rest train.
+- ``de-temporal``: DE-LU, train 2023-01-01..2024-12-31, test 2025-01-01..2025-12-31.
+- ``epf-random``: the epftoolbox DE dataset (2012-2017), the random-day protocol.
+
+For every seed, one run of ``tsgan.train.train`` with the default settings (animation on, as
+``tsgan train`` runs) on the training days, then ``tsgan.evaluate.evaluate`` with 2,000
+scenarios (``tsgan evaluate``'s default): the model, every baseline and the noise floor.
+
+``--validate`` never touches a test day: it holds out a quarter of each protocol's
+*training* days (the same month-stratified rule) and scores on those, for choosing
+settings; it writes ``quality_validation.md/.json``. ``--set loss=bce`` or
+``--set model.pac=2`` change a setting (for experiments; the committed table uses none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_conditional import _machine
+
+from tsgan.config import TrainConfig
+from tsgan.data import daily_curves, load_prices
+from tsgan.evaluate import METRICS, evaluate
+from tsgan.train import train
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "scripts" / "results"
+N_SCENARIOS = 2000  # tsgan evaluate's default --n
+FACTS = ("negative_share_gap", "spread_ks", "peak_hour_tv", "roughness_gap")
+PROTOCOLS = {
+    "de-random": {
+        "title": "DE-LU, random days (a quarter of 2023-01..2025-09 held out)",
+        "source": DATA / "energy_charts_de_lu",
+        "days": ("2023-01-01", "2025-09-30"),
+    },
+    "de-temporal": {
+        "title": "DE-LU, temporal (train 2023-2024, test 2025)",
+        "source": DATA / "energy_charts_de_lu",
+        "train": ("2023-01-01", "2024-12-31"),
+        "test": ("2025-01-01", "2025-12-31"),
+    },
+    "epf-random": {
+        "title": "DE 2012-2017 (epftoolbox), random days (a quarter held out)",
+        "source": DATA / "epftoolbox" / "DE.csv",
+        "days": ("2012-01-01", "2017-12-31"),
+    },
+}
+
+
+def quarter_by_month(dates: pd.DatetimeIndex, seed: int = 0) -> np.ndarray:
+    """A mask holding out a quarter of the days of every calendar month (rounded)."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(dates), dtype=bool)
+    for _, idx in pd.Series(np.arange(len(dates))).groupby(dates.to_period("M")):
+        chosen = rng.permutation(idx.to_numpy())[: round(len(idx) / 4)]
+        held[chosen] = True
+    return held
+
+
+def split(protocol: dict, *, validate: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training and test curves of a protocol (validation: both from the training days)."""
+    curves = daily_curves(load_prices(protocol["source"]))
+    if "days" in protocol:
+        days = curves.loc[slice(*protocol["days"])]
+        held = quarter_by_month(days.index)
+        train_days, test_days = days[~held], days[held]
+    else:
+        train_days, test_days = (
+            curves.loc[slice(*protocol["train"])],
+            curves.loc[slice(*protocol["test"])],
+        )
+    if validate:  # the test days are never looked at
+        held = quarter_by_month(train_days.index, seed=1)
+        train_days, test_days = train_days[~held], train_days[held]
+    return train_days, test_days
+
+
+def parse_settings(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` pairs as TrainConfig overrides (``model.KEY`` for PriceGAN arguments)."""
+    top, model = {}, {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        parsed = json.loads(value) if value[:1] in "-0123456789[{tfn" else value
+        if key.startswith("model."):
+            model[key.removeprefix("model.")] = parsed
+        else:
+            top[key] = parsed
+    return top | ({"model": model} if model else {})
+
+
+def run_protocol(name: str, seeds: list[int], *, validate: bool, settings: dict) -> dict:
+    protocol = PROTOCOLS[name]
+    train_days, test_days = split(protocol, validate=validate)
+    print(f"{name}: {len(train_days)} training days, {len(test_days)} test days", flush=True)
+    runs = []
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = TrainConfig(
+                sources=(str(protocol["source"]),), out=f"{tmp}/run", seed=seed, **settings
+            )
+            start = time.perf_counter()
+            summary = train(config, progress=None, days=train_days.index)
+            wall = time.perf_counter() - start
+            gan = keras.models.load_model(f"{tmp}/run/model.keras")
+        results = evaluate(
+            lambda m, s, gan=gan: gan.generate(m, seed=s),
+            test_days,
+            train_days,
+            n=N_SCENARIOS,
+            seed=0,
+        )
+        results.pop("_samples")
+        results["train_wall_s"] = round(wall, 1)
+        results["status"] = summary["status"]
+        runs.append(results)
+        full = results["full"]["model"]
+        print(
+            f"  seed {seed}: {wall:.0f} s, ΔES {full['delta_es']:.3f} "
+            f"(copula {results['full']['gaussian_copula']['delta_es']:.3f}), "
+            f"1-NN {full['one_nn_accuracy']:.3f}, coverage {full['coverage']:.3f}, "
+            f"density {full['density']:.3f}",
+            flush=True,
+        )
+    return {
+        "title": protocol["title"] + (" — validation on training days" if validate else ""),
+        "random_days": "days" in protocol,
+        "n_train_days": len(train_days),
+        "n_test_days": len(test_days),
+        "seeds": seeds,
+        "runs": runs,
+    }
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    return float(np.mean(values)), float(np.std(values))
+
+
+def targets(result: dict) -> list[tuple[str, str, bool]]:
+    """Each target of issue 10: (target, measured, met)."""
+    runs = result["runs"]
+    first = runs[0]
+    model = {k: _mean_sd([r["full"]["model"][k] for r in runs])[0] for k in METRICS}
+    floor = first["matched"]["floor"]
+    rows = []
+    for key, score in (("es", "delta_es"), ("vs", "variogram_score")):
+        for base in ("gaussian", "pca_kde"):
+            tests = [r["diebold_mariano"][base][key] for r in runs]
+            ok = all(t["statistic"] < 0 and t["p_value"] < 0.05 for t in tests)
+            ps = ", ".join(
+                f"{t['p_value']:.2g}{'' if t['statistic'] < 0 else ' (worse)'}" for t in tests
+            )
+            rows.append(
+                (
+                    f"{METRICS[score][0]} better than {base} (DM p < 0.05, every seed)",
+                    f"p = {ps}",
+                    ok,
+                )
+            )
+        for base in ("gaussian_copula", "bootstrap"):
+            limit = first["full"][base][score] + 2 * floor[score]["sd"]
+            rows.append(
+                (
+                    f"{METRICS[score][0]} ≤ {base} + 2 sd of the floor",
+                    f"{model[score]:.4g} vs {limit:.4g}",
+                    model[score] <= limit,
+                )
+            )
+    copula_nn = first["full"]["gaussian_copula"]["one_nn_accuracy"]
+    rows.append(
+        (
+            "1-NN accuracy below the Gaussian copula's",
+            f"{model['one_nn_accuracy']:.3f} vs {copula_nn:.3f}",
+            model["one_nn_accuracy"] < copula_nn,
+        )
+    )
+    if result["random_days"]:
+        rows.append(("coverage ≥ 0.95", f"{model['coverage']:.3f}", model["coverage"] >= 0.95))
+        rows.append(
+            ("density in 0.85..1.15", f"{model['density']:.3f}", 0.85 <= model["density"] <= 1.15)
+        )
+    rows.append(("copy ratio ≥ 0.9", f"{model['copy_ratio']:.3f}", model["copy_ratio"] >= 0.9))
+    for fact in FACTS:
+        gap = np.mean([r["matched"]["model"][fact]["mean"] for r in runs])
+        band = floor[fact]["mean"] + 2 * floor[fact]["sd"]
+        rows.append(
+            (
+                f"{METRICS[fact][0]} inside the floor band (matched)",
+                f"{gap:.3g} vs ≤ {band:.3g}",
+                gap <= band,
+            )
+        )
+    if result["random_days"]:
+        wall = max(r["train_wall_s"] for r in runs)
+        rows.append(("default tsgan train ≤ 120 s (slowest seed)", f"{wall:.0f} s", wall <= 120))
+    return rows
+
+
+def protocol_markdown(name: str, result: dict) -> list[str]:
+    runs = result["runs"]
+    first = runs[0]
+    baselines = [n for n in first["full"] if n != "model"]
+    walls = ", ".join(f"{r['train_wall_s']:.0f} s" for r in runs)
+    lines = [
+        f"## {name}: {result['title']}",
+        "",
+        f"{result['n_train_days']} training days, {result['n_test_days']} test days; seeds "
+        f"{', '.join(map(str, result['seeds']))}; training wall time per seed "
+        f"{walls} (status: "
+        f"{', '.join(sorted({r['status'] for r in runs}))}).",
+        "",
+        f"### {N_SCENARIOS:,} scenarios against all test days (model: mean ± sd over seeds)",
+        "",
+        "| metric | better | model | " + " | ".join(baselines) + " |",
+        "|---|---|---|" + "---|" * len(baselines),
+    ]
+    for key, (label, better, _) in METRICS.items():
+        mean, sd = _mean_sd([r["full"]["model"][key] for r in runs])
+        cells = [f"{first['full'][b][key]:.4g}" for b in baselines]
+        lines.append(f"| {label} | {better} | {mean:.4g} ± {sd:.2g} | " + " | ".join(cells) + " |")
+    names = [n for n in first["matched"] if n != "model"]
+    lines += [
+        "",
+        f"### Matched sample sizes: mean ± sd over {first['splits']} stratified halvings of the test days "
+        "(model: the mean over seeds of each seed's mean ± sd)",
+        "",
+        "| metric | model | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for key, (label, _, _) in METRICS.items():
+        mean = np.mean([r["matched"]["model"][key]["mean"] for r in runs])
+        sd = np.mean([r["matched"]["model"][key]["sd"] for r in runs])
+        cells = [
+            f"{first['matched'][n][key]['mean']:.4g} ± {first['matched'][n][key]['sd']:.2g}"
+            for n in names
+        ]
+        lines.append(f"| {label} | {mean:.4g} ± {sd:.2g} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "### Diebold–Mariano tests, model against each baseline (p-values per seed; "
+        "negative statistic: the model is better)",
+        "",
+        "| baseline | energy score | variogram score |",
+        "|---|---|---|",
+    ]
+    for base in first["diebold_mariano"]:
+        cells = [
+            ", ".join(
+                f"{r['diebold_mariano'][base][k]['statistic']:+.2f} (p {r['diebold_mariano'][base][k]['p_value']:.2g})"
+                for r in runs
+            )
+            for k in ("es", "vs")
+        ]
+        lines.append(f"| {base} | " + " | ".join(cells) + " |")
+    lines += ["", "### Targets", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets(result)]
+    return [*lines, ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--only", nargs="+", choices=list(PROTOCOLS), default=list(PROTOCOLS))
+    parser.add_argument("--validate", action="store_true", help="score on held-out training days")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", dest="settings")
+    parser.add_argument("--out", default=None, help="results name (default quality[_validation])")
+    args = parser.parse_args()
+    settings = parse_settings(args.settings)
+    start = time.perf_counter()
+    results = {
+        name: run_protocol(name, args.seeds, validate=args.validate, settings=settings)
+        for name in args.only
+    }
+    stem = args.out or ("quality_validation" if args.validate else "quality")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "machine": _machine(),
+        "settings": settings or "tsgan train defaults",
+        "total_s": round(time.perf_counter() - start, 1),
+    }
+    (RESULTS / f"{stem}.json").write_text(
+        json.dumps(meta | {"protocols": results}, indent=2) + "\n"
+    )
+    lines = [
+        "# Scenario quality: the default `tsgan train` against the statistical baselines",
+        "",
+        f"`python scripts/bench_quality.py{' --validate' if args.validate else ''}"
+        f"{' --set ' + ' '.join(args.settings) if args.settings else ''}` on {meta['machine']}; "
+        f"{meta['total_s'] / 60:.0f} min in all. Settings: {meta['settings']}.",
+        "",
+        "`bootstrap` copies training days (a reference, not a legitimate generator); `floor` is "
+        "real test days against real test days (the best any generator can expect).",
+        "",
+    ]
+    for name, result in results.items():
+        lines += protocol_markdown(name, result)
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines))
+    print(f"wrote {RESULTS / stem}.md and .json")
+
+
+if __name__ == "__main__":
+    main()
