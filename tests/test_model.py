@@ -151,6 +151,24 @@ def test_save_load_generate_and_continue(curves, tmp_path):
     assert int(loaded.g_optimizer.iterations) > int(gan.g_optimizer.iterations)
 
 
+def test_keras_load_model_in_a_fresh_process_after_import_tsgan(curves, tmp_path):
+    gan = tiny()
+    gan.fit(curves, epochs=1, batch_size=32, verbose=0)
+    gan.save(tmp_path / "model.keras")
+    script = (
+        "import sys, tsgan\n"
+        "assert 'tensorflow' not in sys.modules  # the data layer loads without TensorFlow\n"
+        "import keras\n"  # tsgan registers its classes when Keras is imported
+        f"gan = keras.models.load_model({str(tmp_path / 'model.keras')!r})\n"
+        "print(type(gan).__name__, gan.generate(3, seed=0).shape)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["PriceGAN", "(3,", "24)"]
+
+
 @pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
 def test_fused_epochs_compute_what_per_batch_steps_compute(curves, loss):
     """The fast path (one compiled call per epoch) against plain per-batch ``train_step``.

@@ -1,5 +1,9 @@
 """tsgan: GANs for daily day-ahead electricity price curves."""
 
+import importlib
+import importlib.abc
+import importlib.util
+import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from tsgan.data import (
@@ -24,10 +28,40 @@ _LAZY = {
 def __getattr__(name: str):
     """Import the Keras parts on first use, so that the data layer loads without TensorFlow."""
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'tsgan' has no attribute {name!r}")
+
+
+class _RegisterWithKeras(importlib.abc.MetaPathFinder):
+    """Register tsgan's Keras classes as soon as Keras is imported.
+
+    ``keras.models.load_model`` finds a custom class only once its module has run, and
+    ``import tsgan`` does not import Keras (the data layer works without TensorFlow). So
+    ``import tsgan, keras; keras.models.load_model("model.keras")`` works, this finder
+    runs ``tsgan.model`` right after ``keras`` itself has been imported.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "keras":
+            return None
+        sys.meta_path.remove(self)  # once; and find the real spec without this finder
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def run_and_register(module) -> None:
+            run(module)
+            importlib.import_module("tsgan.model")
+
+        spec.loader.exec_module = run_and_register
+        return spec
+
+
+if "keras" in sys.modules:
+    importlib.import_module("tsgan.model")
+elif not any(isinstance(f, _RegisterWithKeras) for f in sys.meta_path):
+    sys.meta_path.insert(0, _RegisterWithKeras())
 
 
 try:
