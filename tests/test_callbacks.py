@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from tsgan import PriceGAN, TrainingAnimation
+from tsgan.callbacks import StopOnNonFinite
 from tsgan.cli import main
 from tsgan.gifwriter import GifStream
 
@@ -96,15 +97,18 @@ def test_interrupted_fit_leaves_a_valid_gif(curves, tmp_path, error):
     assert (tmp_path / "losses.png").exists() and not list(tmp_path.glob(".*part*"))
 
 
-def test_nan_stop_keeps_the_frames(curves, tmp_path):
-    bad = curves.copy()
+def test_nan_stop_keeps_the_frames_and_the_last_finite_weights(curves, tmp_path):
     gan = PriceGAN(**TINY)
-    gan.adapt(bad.to_numpy())
     gan.compile(d_optimizer=keras.optimizers.Adam(1e30), g_optimizer=keras.optimizers.Adam(1e30))
     anim = TrainingAnimation(tmp_path / "training.gif", real=curves)
-    gan.fit(
-        bad, epochs=30, batch_size=32, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN(), anim]
-    )
+    guard = StopOnNonFinite(every_seconds=0.0)  # a snapshot after every finite epoch
+    history = gan.fit(curves, epochs=30, batch_size=32, verbose=0, callbacks=[guard, anim])
+    stopped = len(history.history["d_loss"])
+    assert stopped < 30 and not np.isfinite([v[-1] for v in history.history.values()]).all()
+    assert guard.message.startswith(f"epoch {stopped}: ") and "lower learning rate" in guard.message
+    assert guard.kept_epoch in (None, stopped - 1)
+    assert all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in gan.weights)
+    assert np.isfinite(gan.generate(20, seed=0)).all()
     assert 1 <= Image.open(tmp_path / "training.gif").n_frames == len(anim.epochs_rendered)
 
 

@@ -89,6 +89,31 @@ def test_non_empty_run_dir_needs_overwrite(tmp_path, capsys):
     assert "run directory is not empty (use --overwrite" in err and err.count("\n") == 1
 
 
+def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tmp_path, capsys):
+    run = tmp_path / "keep"
+    assert main(["train", "--demo", "--out", str(run), "--epochs", "1", "--no-gif"]) == 0
+    before = {f.name: f.read_bytes() for f in run.iterdir()}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,price\nyesterday,12\n")
+    assert main(["train", str(bad), "--out", str(run), "--overwrite"]) == 2
+    assert {f.name: f.read_bytes() for f in run.iterdir()} == before
+    assert "bad.csv" in capsys.readouterr().err
+
+
+def test_overwrite_replaces_only_tsgan_runs(tmp_path, capsys):
+    (tmp_path / "model.keras").write_text("someone else's file")
+    assert main(["train", "--demo", "--out", str(tmp_path), "--overwrite", "--epochs", "1"]) == 2
+    assert "not a tsgan run directory" in capsys.readouterr().err
+    assert (tmp_path / "model.keras").read_text() == "someone else's file"
+
+
+def test_a_run_that_cannot_start_leaves_no_folder(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,price\nyesterday,12\n")
+    assert main(["train", str(bad), "--out", str(tmp_path / "new")]) == 2
+    assert not (tmp_path / "new").exists()
+
+
 def test_config_file_and_flags(tmp_path):
     cfg = TrainConfig(
         demo=True,
@@ -214,8 +239,16 @@ def test_sample_parquet_in_process(tmp_path):
     assert not (run / "training.gif").exists()
 
 
-def test_ctrl_c_keeps_the_run(tmp_path):
-    """SIGINT in the middle of training: exit 130, model, GIF and run.json hold the epochs done."""
+@pytest.mark.parametrize(
+    ("signals", "code", "status"),
+    [
+        (["SIGINT"], 130, "interrupted"),
+        (["SIGINT", "SIGINT"], 130, "interrupted"),  # the second one while saving
+        (["SIGTERM"], 143, "terminated (SIGTERM)"),
+    ],
+)
+def test_a_stopped_run_is_saved(signals, code, status, tmp_path):
+    """Ctrl-C, a second Ctrl-C, SIGTERM mid-run: model, GIF and run.json hold the epochs done."""
     import json
     import signal
     import time
@@ -240,8 +273,10 @@ def test_ctrl_c_keeps_the_run(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # as from a terminal, also when the suite runs as a background job (SIGINT ignored)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        # default dispositions, also when the suite runs as a background job (SIGINT ignored)
+        preexec_fn=lambda: [
+            signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGTERM)
+        ],
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
@@ -249,13 +284,20 @@ def test_ctrl_c_keeps_the_run(tmp_path):
         if history.exists() and len(history.read_text().splitlines()) >= 4:  # header + 3 epochs
             break
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    for name in signals:
+        proc.send_signal(getattr(signal, name))
+        time.sleep(0.05)
     _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 130, err
-    assert err.strip().splitlines()[-1] == f"interrupted: the run so far is saved in {run}"
+    assert proc.returncode == code, err
     summary = json.loads((run / "run.json").read_text())
-    assert summary["status"] == "interrupted" and 3 <= summary["epochs_completed"] < 500
-    assert Image.open(run / "training.gif").n_frames == summary["epochs_completed"]
+    assert summary["status"] == status and 3 <= summary["epochs_completed"] < 500
+    done = summary["epochs_completed"]
+    assert err.strip().splitlines()[-1] == (
+        f"{status.split()[0]}: the run so far is saved in {run} ({done} epochs)"
+    )
+    assert "Traceback" not in err
+    assert Image.open(run / "training.gif").n_frames == done
+    assert len((run / "history.csv").read_text().splitlines()) == done + 1
     assert (run / "model.keras").is_file() and (run / "losses.png").is_file()
     assert main(["sample", str(run), "--n", "3", "--out", str(tmp_path / "s.csv")]) == 0
 

@@ -21,7 +21,13 @@ from tsgan.renderer import SAMPLES_FILE, Renderer, Settings
 logger = logging.getLogger(__name__)
 
 
-__all__ = ["SAMPLES_FILE", "EpochProgress", "TrainingAnimation", "render_animation"]
+__all__ = [
+    "SAMPLES_FILE",
+    "EpochProgress",
+    "StopOnNonFinite",
+    "TrainingAnimation",
+    "render_animation",
+]
 
 
 class TrainingAnimation(keras.callbacks.Callback):
@@ -361,3 +367,68 @@ class EpochProgress(keras.callbacks.Callback):
         width = len(str(total))
         eta = f"{int(left // 60)}:{int(left % 60):02d} left" if done else "(first epoch: tracing)"
         self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  {eta}")
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stop at the first epoch with a NaN or infinite loss, keeping the last finite weights.
+
+    ``keras.callbacks.TerminateOnNaN`` watches a ``loss`` log, which a GAN does not have.
+    This watches every log of the epoch and, when one is not finite, puts back the weights
+    (generator, discriminator, EMA and both optimizers) of the last snapshot with finite
+    losses, taken at most ``every_seconds`` apart (a copy costs a few milliseconds, so not
+    every epoch), and stops training. ``message`` then says what happened and what to try.
+
+    Args:
+        every_seconds: time between snapshots of the weights.
+
+    Example:
+        >>> guard = StopOnNonFinite()  # gan.fit(curves, epochs=600, callbacks=[guard])
+        >>> guard.message is None
+        True
+    """
+
+    def __init__(self, every_seconds: float = 5.0) -> None:
+        super().__init__()
+        self.every_seconds = float(every_seconds)
+        self.message: str | None = None
+        self.kept_epoch: int | None = None  # the epoch (1-based) whose weights were put back
+
+    def _variables(self) -> list:
+        model = self.model
+        found = [*model.weights]
+        for name in ("d_optimizer", "g_optimizer", "optimizer"):
+            optimizer = getattr(model, name, None)
+            if optimizer is not None and getattr(optimizer, "built", False):
+                found += optimizer.variables
+        return list({id(v): v for v in found}.values())
+
+    def on_train_begin(self, logs=None) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._snapshot = (None, [v.numpy() for v in self._variables()])  # as training starts
+        self._taken = self._clock()
+        self.message, self.kept_epoch = None, None
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        values = {k: float(v) for k, v in (logs or {}).items()}
+        bad = sorted(k for k, v in values.items() if not np.isfinite(v))
+        if not bad:
+            if self._clock() - self._taken >= self.every_seconds:
+                self._snapshot = (epoch + 1, [v.numpy() for v in self._variables()])
+                self._taken = self._clock()
+            return
+        self.model.stop_training = True
+        self.kept_epoch, saved = self._snapshot
+        for variable, value in zip(self._variables(), saved, strict=True):
+            variable.assign(value)
+        kept = (
+            "the weights it started with are kept"
+            if self.kept_epoch is None
+            else f"the weights of epoch {self.kept_epoch} (the last finite snapshot) are kept"
+        )
+        self.message = (
+            f"epoch {epoch + 1}: {', '.join(bad)} not finite, training stopped; {kept}. "
+            "Try a lower learning rate, --loss wgan-gp, or check the data for extreme values"
+        )
+        logger.warning("%s", self.message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -167,22 +168,34 @@ def cmd_train(args) -> int:
         except TypeError as err:
             raise RunError(str(err)) from None
     _import_keras()
-    from tsgan.train import train
+    from tsgan.train import Terminated, train
 
     print(
         f"training on {'DEMO DATA (synthetic)' if config.demo else ', '.join(config.sources)} → {config.out}"
     )
     try:
         summary = train(config, progress=lambda line: print(line, flush=True))
-    except KeyboardInterrupt:
-        print(f"interrupted: the run so far is saved in {config.out}", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as stop:
+        what, code = ("terminated", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
+        print(f"{what}: {_saved(Path(config.out))}", file=sys.stderr)
+        return code
     d = summary["data"]
     print(
         f"{summary['status']}: {summary['epochs_completed']} epochs on {d['training_days']} days "
         f"({d['from']}..{d['to']}) in {summary['wall_time_s']:.0f} s → {config.out}"
     )
     return 0 if summary["status"] == "finished" else 1
+
+
+def _saved(run: Path) -> str:
+    """What an interrupted run left, as its run.json says (so the message is true)."""
+    try:
+        done = json.loads((run / "run.json").read_text(encoding="utf-8")).get("epochs_completed")
+    except (OSError, ValueError):
+        done = None
+    if done and (run / "model.keras").is_file():
+        return f"the run so far is saved in {run} ({done} epochs)"
+    return f"no epoch was completed, no model saved in {run}"
 
 
 def _load_model(path_text: str):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import math
 import os
 import platform
+import signal
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keras
@@ -18,7 +22,7 @@ import pandas as pd
 
 import tsgan
 from tsgan.atomic import atomic_path, write_atomic
-from tsgan.callbacks import EpochProgress, TrainingAnimation
+from tsgan.callbacks import EpochProgress, StopOnNonFinite, TrainingAnimation
 from tsgan.config import RunError, TrainConfig
 from tsgan.data import DataError, daily_curves, demo_prices, load_prices
 from tsgan.data.calendar import CALENDAR_FEATURES
@@ -37,15 +41,24 @@ RUN_FILES = (
 )
 
 
-def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
-    """Create the run directory; refuse a non-empty one unless ``overwrite``.
+class Terminated(BaseException):
+    """SIGTERM arrived while training (``timeout``, ``docker stop``, a scheduler).
 
-    With ``overwrite`` only the files of a previous run are replaced; anything else the
-    user keeps there stays.
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` on the
+    way swallows it; :func:`train` saves the run and re-raises it.
+    """
+
+
+def check_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
+    """Refuse a run directory that cannot take a new run; change nothing.
+
+    A non-empty directory needs ``overwrite``, and even then only a directory that holds
+    a tsgan run (its ``run.json`` or ``config.toml``) is replaced: never a folder tsgan did
+    not make.
 
     Example:
-        >>> prepare_run_dir("runs/new", overwrite=False).is_dir()
-        True
+        >>> check_run_dir("runs/new", overwrite=False).name
+        'new'
     """
     run = Path(out)
     if run.exists() and not run.is_dir():
@@ -55,10 +68,93 @@ def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
             raise RunError(
                 f"{run}: run directory is not empty (use --overwrite to replace its run)"
             )
+        if not any((run / name).is_file() for name in ("run.json", "config.toml")):
+            raise RunError(
+                f"{run}: not a tsgan run directory (no run.json): --overwrite replaces only "
+                "tsgan runs; choose another --out"
+            )
+    return run
+
+
+def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
+    """Create the run directory; refuse it as :func:`check_run_dir` does.
+
+    With ``overwrite`` only the files of the previous run are replaced; anything else the
+    user keeps there stays.
+
+    Example:
+        >>> prepare_run_dir("runs/new", overwrite=False).is_dir()
+        True
+    """
+    run = check_run_dir(out, overwrite=overwrite)
+    if run.is_dir() and overwrite:
         for name in (*RUN_FILES, "samples.npz"):
             (run / name).unlink(missing_ok=True)
     run.mkdir(parents=True, exist_ok=True)
     return run
+
+
+def _wait_while_saving(signum, frame) -> None:
+    sys.stderr.write("saving the run, one moment...\n")
+
+
+def _defer_signals() -> None:
+    """From now on Ctrl-C and SIGTERM wait: the run is being saved (a second Ctrl-C loses
+    nothing). :meth:`StopOnSignal.installed` puts the usual handlers back at the end."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                signal.signal(sig, _wait_while_saving)
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Ctrl-C and SIGTERM end training after the current epoch, all callbacks done.
+
+    A signal that arrived in the middle of the callbacks (the CSV log written, the history
+    not yet) would leave them disagreeing on the epochs done; so once ``fit`` runs, the
+    first Ctrl-C or SIGTERM asks it to stop at the end of the epoch (any further signal
+    waits, see :func:`_defer_signals`), and :func:`train` raises ``KeyboardInterrupt`` or
+    :class:`Terminated` when ``fit`` has returned. Before ``fit`` runs they raise at once.
+    Signals that were ignored (a background job's SIGINT) stay ignored; the previous
+    handlers come back when training ends.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: int | None = None
+        self._fitting = False
+
+    def on_train_begin(self, logs=None) -> None:
+        self._fitting = True
+
+    def _handle(self, signum, frame) -> None:
+        self.received = signum
+        _defer_signals()
+        if not self._fitting:
+            self.raise_received()
+        self.model.stop_training = True
+
+    def raise_received(self) -> None:
+        """Raise what the received signal means (nothing if none arrived)."""
+        if self.received == signal.SIGINT:
+            raise KeyboardInterrupt
+        if self.received is not None:
+            raise Terminated(self.received)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StopOnSignal]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        for sig, handler in previous.items():
+            if handler is not signal.SIG_IGN:
+                signal.signal(sig, self._handle)
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def training_curves(
@@ -211,21 +307,23 @@ def train(
         >>> summary["status"]                                                  # doctest: +SKIP
         'finished'
     """
-    run = prepare_run_dir(config.out, overwrite=config.overwrite)
-    write_atomic(run / "config.toml", config.to_toml())
+    check_run_dir(config.out, overwrite=config.overwrite)  # before the (slow) data loading
     curves, prices = training_curves(config, days=days)
     if len(curves) < config.batch_size:
         raise RunError(
             f"only {len(curves)} training days, fewer than --batch-size {config.batch_size}"
         )
+    run = prepare_run_dir(config.out, overwrite=config.overwrite)  # the data is good: replace
+    write_atomic(run / "config.toml", config.to_toml())
     gan = build_model(config, curves)
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
     epoch_ends: list[float] = []  # for the training speed in run.json
+    guard = StopOnNonFinite()  # a NaN loss stops training, the last finite weights kept
     callbacks = [
         keras.callbacks.CSVLogger(str(run / "history.csv")),
-        keras.callbacks.TerminateOnNaN(),
+        guard,
         keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: epoch_ends.append(time.perf_counter())
         ),
@@ -266,42 +364,49 @@ def train(
     write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
     start = time.perf_counter()
     status = "finished"
-    try:
-        gan.fit(
-            curves,  # a conditional model reads each day's date from the index
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            callbacks=callbacks,
-            verbose=0,
-        )
-        if gan.stop_training:
-            status = "stopped: NaN loss"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
-    except BaseException as err:
-        status = f"failed: {type(err).__name__}: {err}"
-        raise
-    finally:
-        history = gan.history.history if getattr(gan, "history", None) is not None else {}
-        epochs_done = len(history.get("d_loss", []))
-        if animation is not None:
-            try:
-                animation.finish()
-            except Exception as err:  # the model and run.json still get written
-                logger.error("animation: %s", err)
-        if epochs_done:
-            save_model(gan, run / "model.keras")
-        summary.update(
-            status=status,
-            epochs_completed=epochs_done,
-            wall_time_s=round(time.perf_counter() - start, 1),
-            speed=training_speed(epoch_ends, len(curves)),
-            final={
-                k: (None if not math.isfinite(v[-1]) else round(float(v[-1]), 5))
-                for k, v in history.items()
-                if v
-            },
-        )
-        write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+    with StopOnSignal().installed() as signals:
+        try:
+            gan.fit(
+                curves,  # a conditional model reads each day's date from the index
+                epochs=config.epochs,
+                batch_size=config.batch_size,
+                callbacks=[*callbacks, signals],
+                verbose=0,
+            )
+            signals.raise_received()
+            if guard.message is not None:
+                status = f"stopped: {guard.message}"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        except Terminated:
+            status = "terminated (SIGTERM)"
+            raise
+        except BaseException as err:
+            status = f"failed: {type(err).__name__}: {err}"
+            raise
+        finally:
+            _defer_signals()
+            history = gan.history.history if getattr(gan, "history", None) is not None else {}
+            epochs_done = len(history.get("d_loss", []))
+            if animation is not None:
+                try:
+                    animation.finish()
+                except Exception as err:  # the model and run.json still get written
+                    logger.error("animation: %s", err)
+            if epochs_done:
+                save_model(gan, run / "model.keras")
+            summary.update(
+                status=status,
+                epochs_completed=epochs_done,
+                **({"weights_of_epoch": guard.kept_epoch} if guard.message else {}),
+                wall_time_s=round(time.perf_counter() - start, 1),
+                speed=training_speed(epoch_ends, len(curves)),
+                final={
+                    k: (None if not math.isfinite(v[-1]) else round(float(v[-1]), 5))
+                    for k, v in history.items()
+                    if v
+                },
+            )
+            write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
     return summary
