@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -300,6 +302,79 @@ def test_a_stopped_run_is_saved(signals, code, status, tmp_path):
     assert len((run / "history.csv").read_text().splitlines()) == done + 1
     assert (run / "model.keras").is_file() and (run / "losses.png").is_file()
     assert main(["sample", str(run), "--n", "3", "--out", str(tmp_path / "s.csv")]) == 0
+
+
+def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
+    import keras
+
+    common = ["--demo", "--from", "2024-10-01", "--batch-size", "32", "--seed", "3"]
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert main(["train", *common, "--out", str(whole), "--epochs", "12", "--gif-every", "2"]) == 0
+    assert main(["train", *common, "--out", str(parts), "--epochs", "5", "--gif-every", "2"]) == 0
+    assert main(["train", "--resume", str(parts), "--epochs", "12"]) == 0
+    a = keras.models.load_model(whole / "model.keras")
+    b = keras.models.load_model(parts / "model.keras")
+    for u, v in zip(a.weights, b.weights, strict=True):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(v), keras.ops.convert_to_numpy(u), rtol=1e-5, atol=1e-6
+        )
+    history = pd.read_csv(parts / "history.csv")
+    assert history["epoch"].tolist() == list(range(12))
+    np.testing.assert_allclose(
+        history["g_loss"], pd.read_csv(whole / "history.csv")["g_loss"], rtol=1e-5
+    )
+    summary = json.loads((parts / "run.json").read_text())
+    assert summary["status"] == "finished" and summary["epochs_completed"] == 12
+    assert [(s["from_epoch"], s["to_epoch"]) for s in summary["segments"]] == [(0, 5), (5, 12)]
+    from PIL import Image
+
+    # earlier frames kept: epochs 2, 4, 5 (the first segment's last), then 6, 8, 10, 12
+    assert Image.open(parts / "training.gif").n_frames == 7
+    assert main(["train", "--resume", str(parts)]) == 2  # nothing left to do: one clear line
+
+
+def test_sigkill_leaves_a_run_that_resumes(tmp_path):
+    """SIGKILL at a random moment: every file under its final name is whole, and --resume finishes."""
+    import random
+    import signal
+    import time
+
+    from PIL import Image
+
+    run = tmp_path / "run"
+    argv = ["train", "--demo", "--from", "2024-07-01", "--out", str(run), "--epochs", "400"]
+    proc = subprocess.Popen(
+        [*tsgan_command(), *argv, "--checkpoint-every", "0.2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if json.loads((run / "run.json").read_text()).get("epochs_completed", 0) >= 5:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    time.sleep(random.uniform(0.0, 1.0))
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    summary = json.loads((run / "run.json").read_text())
+    assert summary["status"] == "running" and summary["epochs_completed"] >= 5
+    import keras
+
+    saved = keras.models.load_model(run / "model.keras")
+    assert np.isfinite(saved.generate(3, seed=0)).all()
+    assert len(pd.read_csv(run / "history.csv")) >= summary["epochs_completed"]
+    Image.open(run / "training.gif").load()
+    assert main(["train", "--resume", str(run)]) == 0
+    summary = json.loads((run / "run.json").read_text())
+    assert summary["status"] == "finished" and summary["epochs_completed"] == 400
+    assert len(pd.read_csv(run / "history.csv")) == 400
+    with np.load(run / "samples.npz") as samples:
+        assert samples["epochs"][-1] == 400
+        assert Image.open(run / "training.gif").n_frames == len(samples["epochs"])
 
 
 def test_default_frames_stay_near_300():

@@ -63,6 +63,8 @@ class TrainingAnimation(keras.callbacks.Callback):
             level: the median level of such real days), each over the real days of its
             kind, one colour each (``real`` must then be a DataFrame indexed by date).
         subtitle: a small caption (data source, zone) in the corner.
+        prior: a resumed run's earlier segment, whose frames open the animation:
+            ``{"history": {log: values}, "epochs": [...], "generated": (k, S, n)}``.
 
     Example:
         >>> import tsgan
@@ -85,6 +87,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         seed: int = 0,
         conditions: np.ndarray | None = None,
         subtitle: str = "",
+        prior: dict | None = None,
     ) -> None:
         super().__init__()
         if every < 1:
@@ -97,6 +100,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.seed = int(seed)
         self.conditions = conditions
         self.subtitle = subtitle
+        self.prior = prior
         self.n_real = int(n_real)
         self.real_dates = getattr(real, "index", None)  # delivery days, for conditional runs
         if real is not None:
@@ -108,7 +112,7 @@ class TrainingAnimation(keras.callbacks.Callback):
             self.ylim = None
         self.real_all = real
         self.real, self.real_groups, self.groups = None, None, ()
-        self.epochs_rendered: list[int] = []
+        self.epochs_rendered: list[int] = list(prior["epochs"]) if prior else []
         self._process = None
         self._pending = bytearray()  # messages not yet in the drawing process's pipe
 
@@ -142,6 +146,7 @@ class TrainingAnimation(keras.callbacks.Callback):
             subtitle=self.subtitle,
             groups=self.groups,
             real_groups=self.real_groups,
+            prior=self.prior,
         )
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - a pipe nobody reads could fill up
         self._process = subprocess.Popen(

@@ -155,7 +155,21 @@ def cmd_train(args) -> int:
         "gif": False if args.no_gif else None,
         "overwrite": args.overwrite or None,
     }
-    if args.config:
+    if args.resume:
+        run = Path(args.resume)
+        given = [k for k, v in overrides.items() if v is not None and k not in ("epochs",)]
+        if given or args.config:
+            raise CliError(
+                "--resume RUN_DIR continues a run with its own settings (config.toml); "
+                "only --epochs may change"
+            )
+        path = run / "config.toml"
+        if not path.is_file():
+            raise CliError(f"{path}: not found, nothing to resume")
+        config = TrainConfig.from_toml(
+            path.read_text(encoding="utf-8"), where=str(path), out=str(run), epochs=args.epochs
+        )
+    elif args.config:
         path = Path(args.config)
         if not path.is_file():
             raise CliError(f"{path}: no such config file")
@@ -174,7 +188,12 @@ def cmd_train(args) -> int:
         f"training on {'DEMO DATA (synthetic)' if config.demo else ', '.join(config.sources)} → {config.out}"
     )
     try:
-        summary = train(config, progress=lambda line: print(line, flush=True))
+        summary = train(
+            config,
+            progress=lambda line: print(line, flush=True),
+            resume=bool(args.resume),
+            checkpoint_seconds=args.checkpoint_every,
+        )
     except (KeyboardInterrupt, Terminated) as stop:
         what, code = ("terminated", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
         print(f"{what}: {_saved(Path(config.out))}", file=sys.stderr)
@@ -417,6 +436,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gif.add_argument("--no-gif", action="store_true", help="no animation")
     p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    p.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="save the model this often while training (default 30), for --resume",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue a stopped run from its last checkpoint to its planned epochs",
+    )
     p.add_argument(
         "--overwrite", action="store_true", help="replace the run in a non-empty RUN_DIR"
     )

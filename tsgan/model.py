@@ -238,6 +238,21 @@ class PriceGAN(keras.Model):
 
     # ------------------------------------------------------------------ configuration
 
+    # The training noise's random state is saved with the weights, so that a run resumed
+    # from a saved model continues as the uninterrupted run would (Keras saves a layer's
+    # weights, not the state of its seed generators).
+    _NOISE_STATE = "noise_state"
+
+    def save_own_variables(self, store) -> None:
+        super().save_own_variables(store)
+        store[self._NOISE_STATE] = self.seed_generator.state
+
+    def load_own_variables(self, store) -> None:
+        keys = list(store.keys())
+        super().load_own_variables({k: store[k] for k in keys if k != self._NOISE_STATE})
+        if self._NOISE_STATE in keys:  # absent in older model files
+            self.seed_generator.state.assign(store[self._NOISE_STATE])
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(

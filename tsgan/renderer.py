@@ -38,6 +38,9 @@ class Settings:
     subtitle: str
     groups: tuple[str, ...] = ()  # conditional runs: the fixed conditions shown
     real_groups: np.ndarray | None = None  # the group of each real curve
+    # a resumed run: the earlier segment's history (log → values) and frames (epochs,
+    # generated curves), drawn again before the new epochs
+    prior: dict | None = None
 
 
 def store_samples(path: Path, **arrays) -> None:
@@ -100,6 +103,16 @@ class Renderer:
         self.epochs: list[int] = []
         self.generated: list[np.ndarray] = []
         self.last_frame: np.ndarray | None = None
+        if settings.prior:
+            self._replay(settings.prior)
+
+    def _replay(self, prior: dict) -> None:
+        """Draw the frames of the earlier segment of a resumed run again, then go on."""
+        history = {k: [float(v) for v in vs] for k, vs in prior["history"].items()}
+        for number, curves in zip(prior["epochs"], prior["generated"], strict=True):
+            self.history = {k: vs[:number] for k, vs in history.items()}
+            self.epoch(int(number), {}, np.asarray(curves))
+        self.history = history
 
     def epoch(self, number: int, logs: dict[str, float], curves: np.ndarray | None) -> None:
         for key, value in logs.items():

@@ -30,6 +30,8 @@ from tsgan.model import PriceGAN
 
 logger = logging.getLogger(__name__)
 
+CHECKPOINT_SECONDS = 30.0  # the model is saved this often while training
+
 RUN_FILES = (
     "model.keras",
     "config.toml",
@@ -286,18 +288,26 @@ def train(
     *,
     progress: Callable[[str], None] | None = print,
     days: pd.DatetimeIndex | None = None,
+    resume: bool = False,
+    checkpoint_seconds: float = CHECKPOINT_SECONDS,
 ) -> dict:
     """Run one training as configured; everything lands in ``config.out``.
 
     The run directory receives ``model.keras``, ``config.toml``, ``history.csv``,
     ``training.gif``, ``losses.png``, ``samples.png``, ``samples.npz`` and ``run.json``.
-    Ctrl-C, a NaN loss or an error still leave a saved model, the animation so far and a
-    ``run.json`` whose ``status`` says how the run ended.
+    The model is saved every ``checkpoint_seconds`` as training goes (atomically: after
+    a crash or SIGKILL the last checkpoint is intact), and Ctrl-C, SIGTERM, a NaN loss or
+    an error still leave a saved model, the animation so far and a ``run.json`` whose
+    ``status`` says how the run ended.
 
     Args:
         config: the run's settings.
         progress: called with one line per epoch (None for silence).
         days: train on only these days of the configured data (see :func:`training_curves`).
+        resume: continue the run in ``config.out`` from its last saved model up to
+            ``config.epochs``: weights, both optimizers, the EMA, the random state and the
+            epoch come back, the history and the animation go on (see :func:`resume_point`).
+        checkpoint_seconds: time between checkpoints.
 
     Returns:
         The contents of ``run.json``.
@@ -307,22 +317,27 @@ def train(
         >>> summary["status"]                                                  # doctest: +SKIP
         'finished'
     """
-    check_run_dir(config.out, overwrite=config.overwrite)  # before the (slow) data loading
+    if not resume:
+        check_run_dir(config.out, overwrite=config.overwrite)  # before the (slow) data loading
     curves, prices = training_curves(config, days=days)
     if len(curves) < config.batch_size:
         raise RunError(
             f"only {len(curves)} training days, fewer than --batch-size {config.batch_size}"
         )
-    run = prepare_run_dir(config.out, overwrite=config.overwrite)  # the data is good: replace
-    write_atomic(run / "config.toml", config.to_toml())
-    gan = build_model(config, curves)
+    if resume:
+        run = Path(config.out)
+        gan, initial, summary, prior = resume_point(run, config, len(curves))
+    else:
+        run = prepare_run_dir(config.out, overwrite=config.overwrite)  # the data is good
+        write_atomic(run / "config.toml", config.to_toml())
+        gan, initial, summary, prior = build_model(config, curves), 0, None, None
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
     epoch_ends: list[float] = []  # for the training speed in run.json
     guard = StopOnNonFinite()  # a NaN loss stops training, the last finite weights kept
     callbacks = [
-        keras.callbacks.CSVLogger(str(run / "history.csv")),
+        keras.callbacks.CSVLogger(str(run / "history.csv"), append=resume),
         guard,
         keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: epoch_ends.append(time.perf_counter())
@@ -337,38 +352,71 @@ def train(
             seed=config.seed,
             subtitle=f"tsgan · {label}"
             + ("" if config.demo else " · data: Bundesnetzagentur | SMARD.de"),
+            prior=prior,
         )
         callbacks.append(animation)
     if progress is not None:
         callbacks.append(EpochProgress(progress))
-    summary = {
-        "status": "running",
-        "data": {
-            "sources": list(config.sources) or prices.attrs.get("sources", []),
-            "files": len(prices.attrs.get("sources", [])),
-            "format": prices.attrs.get("format"),
-            "zone": zone or "not stated in the data",
-            "from": f"{curves.index[0]:%Y-%m-%d}",
-            "to": f"{curves.index[-1]:%Y-%m-%d}",
-            "training_days": len(curves),
-            "dropped_days": curves.attrs.get("dropped", {}),
-            "dst_days": curves.attrs.get("dst_days", []),
-            "demo": config.demo,
-        },
-        "seed": config.seed,
-        "conditioning": conditioning(gan),
-        "epochs_planned": config.epochs,
-        "versions": _versions(),
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    if summary is None:
+        summary = {
+            "status": "running",
+            "data": {
+                "sources": list(config.sources) or prices.attrs.get("sources", []),
+                "files": len(prices.attrs.get("sources", [])),
+                "format": prices.attrs.get("format"),
+                "zone": zone or "not stated in the data",
+                "from": f"{curves.index[0]:%Y-%m-%d}",
+                "to": f"{curves.index[-1]:%Y-%m-%d}",
+                "training_days": len(curves),
+                "dropped_days": curves.attrs.get("dropped", {}),
+                "dst_days": curves.attrs.get("dst_days", []),
+                "demo": config.demo,
+            },
+            "seed": config.seed,
+            "conditioning": conditioning(gan),
+            "epochs_planned": config.epochs,
+            "versions": _versions(),
+            "started": now,
+            "epochs_completed": 0,
+            "segments": [],
+        }
+    segment = {"started": now, "from_epoch": initial, "status": "running"}
+    summary["segments"] = [*summary.get("segments", []), segment]
+    summary.update(status="running")
     write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+
+    def record(status: str, epochs_done: int) -> None:
+        history = gan.history.history if getattr(gan, "history", None) is not None else {}
+        segment.update(to_epoch=epochs_done, status=status)
+        summary.update(
+            status=status,
+            epochs_completed=epochs_done,
+            wall_time_s=round(sum(seg.get("wall_time_s", 0.0) for seg in summary["segments"]), 1),
+            speed=training_speed(epoch_ends, len(curves)),
+            final={
+                k: (None if not math.isfinite(v[-1]) else round(float(v[-1]), 5))
+                for k, v in history.items()
+                if v
+            },
+        )
+        write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+
     start = time.perf_counter()
+
+    def checkpoint(epochs_done: int) -> None:
+        save_model(gan, run / "model.keras")
+        segment["wall_time_s"] = round(time.perf_counter() - start, 1)
+        record("running", epochs_done)
+
+    callbacks.append(Checkpoint(checkpoint, every_seconds=checkpoint_seconds))
     status = "finished"
     with StopOnSignal().installed() as signals:
         try:
             gan.fit(
                 curves,  # a conditional model reads each day's date from the index
                 epochs=config.epochs,
+                initial_epoch=initial,
                 batch_size=config.batch_size,
                 callbacks=[*callbacks, signals],
                 verbose=0,
@@ -388,25 +436,115 @@ def train(
         finally:
             _defer_signals()
             history = gan.history.history if getattr(gan, "history", None) is not None else {}
-            epochs_done = len(history.get("d_loss", []))
+            epochs_done = initial + len(history.get("d_loss", []))
             if animation is not None:
                 try:
                     animation.finish()
                 except Exception as err:  # the model and run.json still get written
                     logger.error("animation: %s", err)
-            if epochs_done:
+            if epochs_done > initial:
                 save_model(gan, run / "model.keras")
-            summary.update(
-                status=status,
-                epochs_completed=epochs_done,
-                **({"weights_of_epoch": guard.kept_epoch} if guard.message else {}),
-                wall_time_s=round(time.perf_counter() - start, 1),
-                speed=training_speed(epoch_ends, len(curves)),
-                final={
-                    k: (None if not math.isfinite(v[-1]) else round(float(v[-1]), 5))
-                    for k, v in history.items()
-                    if v
-                },
-            )
-            write_atomic(run / "run.json", json.dumps(summary, indent=2) + "\n")
+            if guard.message:
+                summary["weights_of_epoch"] = guard.kept_epoch
+            segment["wall_time_s"] = round(time.perf_counter() - start, 1)
+            record(status, epochs_done)
     return summary
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Call ``save(epochs_done)`` at the end of an epoch every ``every_seconds`` or more.
+
+    Example:
+        >>> Checkpoint(print, every_seconds=30).every_seconds
+        30.0
+    """
+
+    def __init__(self, save: Callable[[int], None], *, every_seconds: float) -> None:
+        super().__init__()
+        self.save, self.every_seconds = save, float(every_seconds)
+
+    def on_train_begin(self, logs=None) -> None:
+        self._last = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        if time.monotonic() - self._last >= self.every_seconds and not self.model.stop_training:
+            self.save(epoch + 1)
+            self._last = time.monotonic()
+
+
+def steps_per_epoch(days: int, batch_size: int) -> int:
+    """Generator updates in one epoch: the full batches and the smaller last one.
+
+    Example:
+        >>> steps_per_epoch(100, 32)
+        4
+    """
+    return -(-days // batch_size)
+
+
+def resume_point(
+    run: Path, config: TrainConfig, days: int
+) -> tuple[PriceGAN, int, dict, dict | None]:
+    """What a resumed run starts from: the saved model, its epoch, run.json, the animation.
+
+    The epoch is read from the model itself (its generator updates ÷ updates per epoch),
+    so it is the epoch of the weights whatever the other files say; ``history.csv`` is cut
+    back to it and the animation's earlier frames (``samples.npz``) are kept up to it.
+    """
+    for name in ("model.keras", "run.json", "config.toml"):
+        if not (run / name).is_file():
+            raise RunError(f"{run}: no {name}, nothing to resume (train it first)")
+    try:
+        summary = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise RunError(f"{run / 'run.json'}: not valid JSON ({err})") from None
+    gan = load_saved_model(run / "model.keras")
+    updates, per_epoch = int(gan.g_optimizer.iterations), steps_per_epoch(days, config.batch_size)
+    if updates % per_epoch:
+        raise RunError(
+            f"{run / 'model.keras'}: {updates} generator updates are not whole epochs of "
+            f"{per_epoch}: the data or --batch-size differ from the run's"
+        )
+    initial = updates // per_epoch
+    if initial >= config.epochs:
+        raise RunError(f"{run}: already trained {initial} of {config.epochs} epochs")
+    rows = _history_rows(run / "history.csv", initial)
+    write_atomic(run / "history.csv", "".join(rows))
+    prior = None
+    samples = run / "samples.npz"
+    if config.gif and samples.is_file():
+        with np.load(samples) as data:
+            keep = data["epochs"] <= initial
+            prior = {"epochs": data["epochs"][keep].tolist(), "generated": data["generated"][keep]}
+        header, *lines = [r.rstrip("\n").split(",") for r in rows]
+        prior["history"] = {
+            name: [float(line[i]) for line in lines]
+            for i, name in enumerate(header)
+            if name in ("d_loss", "g_loss", "d_real", "d_fake")
+        }
+    return gan, initial, summary, prior
+
+
+def _history_rows(path: Path, epochs: int) -> list[str]:
+    """The header and the first ``epochs`` rows of a history.csv."""
+    try:
+        rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except OSError:
+        rows = []
+    if len(rows) < epochs + 1:
+        raise RunError(f"{path}: has {max(len(rows) - 1, 0)} epochs, the model {epochs}")
+    return rows[: epochs + 1]
+
+
+def load_saved_model(path: Path) -> PriceGAN:
+    """``keras.models.load_model`` with one clear line for a file that is not a tsgan model."""
+    try:
+        gan = keras.models.load_model(path)
+    except Exception as err:  # zip, JSON, h5 or Keras errors: one line, not a traceback
+        detail = " ".join(str(err).split())[:200]
+        raise RunError(
+            f"{path}: not a readable tsgan model ({type(err).__name__}: {detail})"
+        ) from None
+    if not isinstance(gan, PriceGAN):
+        raise RunError(f"{path}: a Keras model, but not a tsgan PriceGAN")
+    return gan
