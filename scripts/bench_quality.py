@@ -134,6 +134,7 @@ def run_protocol(name: str, seeds: list[int], *, validate: bool, settings: dict)
         results.pop("_samples")
         results["train_wall_s"] = round(wall, 1)
         results["status"] = summary["status"]
+        results["warnings"] = summary.get("warnings", [])
         runs.append(results)
         full = results["full"]["model"]
         print(

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tsgan import PriceGAN, TrainingAnimation
-from tsgan.callbacks import StopOnNonFinite
+from tsgan.callbacks import TrainingHealth
 from tsgan.cli import main
 from tsgan.gifwriter import GifStream
 
@@ -101,12 +101,14 @@ def test_nan_stop_keeps_the_frames_and_the_last_finite_weights(curves, tmp_path)
     gan = PriceGAN(**TINY)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e30), g_optimizer=keras.optimizers.Adam(1e30))
     anim = TrainingAnimation(tmp_path / "training.gif", real=curves)
-    guard = StopOnNonFinite(every_seconds=0.0)  # a snapshot after every finite epoch
-    history = gan.fit(curves, epochs=30, batch_size=32, verbose=0, callbacks=[guard, anim])
+    health = TrainingHealth(every_seconds=0.0)  # a snapshot after every finite epoch
+    history = gan.fit(curves, epochs=30, batch_size=32, verbose=0, callbacks=[health, anim])
     stopped = len(history.history["d_loss"])
     assert stopped < 30 and not np.isfinite([v[-1] for v in history.history.values()]).all()
-    assert guard.message.startswith(f"epoch {stopped}: ") and "lower learning rate" in guard.message
-    assert guard.kept_epoch in (None, stopped - 1)
+    assert (
+        health.message.startswith(f"epoch {stopped}: ") and "lower learning rate" in health.message
+    )
+    assert health.kept_epoch in (None, stopped - 1)
     assert all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in gan.weights)
     assert np.isfinite(gan.generate(20, seed=0)).all()
     assert 1 <= Image.open(tmp_path / "training.gif").n_frames == len(anim.epochs_rendered)
@@ -142,3 +144,19 @@ def test_gif_stream_is_valid_after_every_frame(tmp_path):
     stream.close()
     decoded = frames(out)
     assert len(decoded) == 4 and decoded[0].shape == (16, 20, 3)
+
+
+@pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
+def test_health_warns_once_when_the_discriminator_wins(curves, loss, caplog):
+    gan = PriceGAN(**TINY, loss=loss)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(0.0))
+    health = TrainingHealth(patience=5, max_gap=0.5)
+    with caplog.at_level("WARNING", logger="tsgan"):
+        gan.fit(curves, epochs=40, batch_size=32, verbose=0, callbacks=[health])
+    assert len(health.warnings) == 1 and "Try" in health.warnings[0]
+    assert sum("warning:" in r.getMessage() for r in caplog.records) == 1
+    healthy = TrainingHealth(patience=5)
+    tiny_gan = PriceGAN(**TINY, loss=loss)
+    tiny_gan.compile()
+    tiny_gan.fit(curves, epochs=10, batch_size=32, verbose=0, callbacks=[healthy])
+    assert healthy.warnings == [] and healthy.message is None

@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "SAMPLES_FILE",
     "EpochProgress",
-    "StopOnNonFinite",
     "TrainingAnimation",
+    "TrainingHealth",
     "render_animation",
 ]
 
@@ -374,29 +374,47 @@ class EpochProgress(keras.callbacks.Callback):
         self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  {eta}")
 
 
-class StopOnNonFinite(keras.callbacks.Callback):
-    """Stop at the first epoch with a NaN or infinite loss, keeping the last finite weights.
+class TrainingHealth(keras.callbacks.Callback):
+    """Stop on a NaN or infinite loss, keeping the last finite weights; warn on imbalance.
 
     ``keras.callbacks.TerminateOnNaN`` watches a ``loss`` log, which a GAN does not have.
     This watches every log of the epoch and, when one is not finite, puts back the weights
     (generator, discriminator, EMA and both optimizers) of the last snapshot with finite
     losses, taken at most ``every_seconds`` apart (a copy costs a few milliseconds, so not
-    every epoch), and stops training. ``message`` then says what happened and what to try.
+    every epoch), and stops training; ``message`` says what happened and what to try.
+
+    It also warns once, in ``warnings``, when the game is lost for ``patience`` epochs in
+    a row: with the BCE loss the discriminator tells real from generated days almost
+    perfectly (``d_real`` > 0.95 and ``d_fake`` < 0.05), with WGAN-GP the critic's gap
+    between real and generated days (``d_real − d_fake``, in the scaled price space) is
+    above ``max_gap``, or the generator's loss is above ``max_g_loss`` in size.
 
     Args:
         every_seconds: time between snapshots of the weights.
+        patience: epochs in a row before an imbalance warning.
+        max_gap: the critic gap that counts as the critic winning (WGAN-GP).
+        max_g_loss: the generator loss size that counts as exploding.
 
     Example:
-        >>> guard = StopOnNonFinite()  # gan.fit(curves, epochs=600, callbacks=[guard])
-        >>> guard.message is None
+        >>> health = TrainingHealth()  # gan.fit(curves, epochs=600, callbacks=[health])
+        >>> health.message is None and health.warnings == []
         True
     """
 
-    def __init__(self, every_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        every_seconds: float = 5.0,
+        *,
+        patience: int = 25,
+        max_gap: float = 5.0,
+        max_g_loss: float = 50.0,
+    ) -> None:
         super().__init__()
         self.every_seconds = float(every_seconds)
+        self.patience, self.max_gap, self.max_g_loss = int(patience), max_gap, max_g_loss
         self.message: str | None = None
         self.kept_epoch: int | None = None  # the epoch (1-based) whose weights were put back
+        self.warnings: list[str] = []
 
     def _variables(self) -> list:
         model = self.model
@@ -413,12 +431,40 @@ class StopOnNonFinite(keras.callbacks.Callback):
         self._clock = time.monotonic
         self._snapshot = (None, [v.numpy() for v in self._variables()])  # as training starts
         self._taken = self._clock()
-        self.message, self.kept_epoch = None, None
+        self.message, self.kept_epoch, self.warnings = None, None, []
+        self._streak = 0
+
+    def _imbalance(self, logs: dict[str, float]) -> str | None:
+        """What is wrong this epoch, or None."""
+        if abs(logs.get("g_loss", 0.0)) > self.max_g_loss:
+            return (
+                f"the generator's loss has been above {self.max_g_loss:g} in size for "
+                f"{self.patience} epochs: training is diverging. Try a lower learning rate"
+            )
+        if getattr(self.model, "loss_name", None) == "bce":
+            if logs.get("d_real", 0.0) > 0.95 and logs.get("d_fake", 1.0) < 0.05:
+                return (
+                    f"the discriminator has told real from generated days almost perfectly "
+                    f"for {self.patience} epochs, so the generator learns little. "
+                    "Try --loss wgan-gp, or model settings dropout = 0.2 or pac = 2"
+                )
+        elif logs.get("d_real", 0.0) - logs.get("d_fake", 0.0) > self.max_gap:
+            return (
+                f"the critic has separated real from generated days by more than "
+                f"{self.max_gap:g} for {self.patience} epochs: the generator is not "
+                "keeping up. Try more epochs, or model settings d_steps = 1"
+            )
+        return None
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         values = {k: float(v) for k, v in (logs or {}).items()}
         bad = sorted(k for k, v in values.items() if not np.isfinite(v))
         if not bad:
+            problem = self._imbalance(values)
+            self._streak = self._streak + 1 if problem else 0
+            if self._streak >= self.patience and not self.warnings:
+                self.warnings.append(f"epoch {epoch + 1}: {problem}")
+                logger.warning("warning: %s", self.warnings[-1])
             if self._clock() - self._taken >= self.every_seconds:
                 self._snapshot = (epoch + 1, [v.numpy() for v in self._variables()])
                 self._taken = self._clock()

@@ -22,7 +22,7 @@ import pandas as pd
 
 import tsgan
 from tsgan.atomic import atomic_path, write_atomic
-from tsgan.callbacks import EpochProgress, StopOnNonFinite, TrainingAnimation
+from tsgan.callbacks import EpochProgress, TrainingAnimation, TrainingHealth
 from tsgan.config import RunError, TrainConfig
 from tsgan.data import DataError, daily_curves, demo_prices, load_prices
 from tsgan.data.calendar import CALENDAR_FEATURES
@@ -335,10 +335,10 @@ def train(
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
     epoch_ends: list[float] = []  # for the training speed in run.json
-    guard = StopOnNonFinite()  # a NaN loss stops training, the last finite weights kept
+    health = TrainingHealth()  # NaN: stop, the last finite weights kept; imbalance: warn
     callbacks = [
         keras.callbacks.CSVLogger(str(run / "history.csv"), append=resume),
-        guard,
+        health,
         keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: epoch_ends.append(time.perf_counter())
         ),
@@ -422,8 +422,8 @@ def train(
                 verbose=0,
             )
             signals.raise_received()
-            if guard.message is not None:
-                status = f"stopped: {guard.message}"
+            if health.message is not None:
+                status = f"stopped: {health.message}"
         except KeyboardInterrupt:
             status = "interrupted"
             raise
@@ -444,8 +444,10 @@ def train(
                     logger.error("animation: %s", err)
             if epochs_done > initial:
                 save_model(gan, run / "model.keras")
-            if guard.message:
-                summary["weights_of_epoch"] = guard.kept_epoch
+            if health.message:
+                summary["weights_of_epoch"] = health.kept_epoch
+            if health.warnings:
+                summary["warnings"] = [*summary.get("warnings", []), *health.warnings]
             segment["wall_time_s"] = round(time.perf_counter() - start, 1)
             record(status, epochs_done)
     return summary
