@@ -371,3 +371,37 @@ def test_zone_given_for_a_file_that_does_not_state_it(shared_data):
     assert (
         load_prices(shared_data / "energy_charts_de_lu" / "2024-01-01.json").attrs["zone"] is None
     )
+
+
+HOURS = [f"2024-03-0{1 + h // 24} {h % 24:02d}:00" for h in range(48)]
+
+
+@pytest.mark.parametrize(
+    ("sep", "values", "decimal", "expected"),
+    [
+        (";", ["60.63"] + ["70"] * 47, None, 60.63),  # ';' file, '.' decimals (was ×100)
+        (",", ['"60,63"'] + ["70"] * 47, None, 60.63),  # quoted comma decimals (was ×100)
+        (";", ["1.234,5"] + ["7,25"] * 47, None, 1234.5),
+        (",", ['"1,234.5"'] + ["7.25"] * 47, None, 1234.5),
+        (";", ["1.234"] + ["7,25"] * 47, None, 1234.0),  # settled by the other rows
+        (";", ["1.234"] + ["70"] * 47, ",", 1234.0),  # settled by the option
+        (";", ["1.234"] + ["70"] * 47, ".", 1.234),
+        (";", ["60.63"] + ["7,25"] * 47, None, "mixes decimal marks: '60.63' (line 2)"),
+        (";", ["1.234"] + ["70"] * 47, None, "give it with decimal= (--decimal)"),
+        (";", ["60.63"] + ["70"] * 47, ",", "has '.' as its decimal mark"),
+        (";", ["1,2345.5"] + ["7.25"] * 47, None, "thousands groups need 3 digits"),
+    ],
+)
+def test_the_decimal_mark_comes_from_the_values(tmp_path, sep, values, decimal, expected):
+    path = tmp_path / "prices.csv"
+    rows = [f"time{sep}price"] + [f"{t}{sep}{v}" for t, v in zip(HOURS, values, strict=True)]
+    path.write_text("\n".join(rows) + "\n")
+    if isinstance(expected, str):
+        with pytest.raises(
+            DataError, match=expected.replace("(", r"\(").replace(")", r"\)")
+        ) as err:
+            load_prices(path, decimal=decimal)
+        assert str(path) in str(err.value) and "\n" not in str(err.value)
+    else:
+        prices = load_prices(path, decimal=decimal)
+        assert prices.iloc[0] == pytest.approx(expected) and (prices.iloc[1:] > 1).all()

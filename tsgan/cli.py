@@ -65,6 +65,7 @@ def cmd_data(args) -> int:
         time_col=args.time_col,
         price_col=args.price_col,
         sequence=args.sequence,
+        decimal=args.decimal,
     )
     curves = daily_curves(prices, dst=args.dst)
     a = prices.attrs
@@ -391,6 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-col", help="time column of a plain table")
     p.add_argument("--price-col", help="price column of a plain table")
     p.add_argument("--sequence", help="ENTSO-E auction sequence (default: Sequence 1)")
+    p.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        help="decimal mark of the prices (default: from the values)",
+    )
     p.add_argument(
         "--dst", choices=("interpolate", "drop"), default="interpolate", help="DST day policy"
     )

@@ -57,20 +57,104 @@ class Part:
 # --------------------------------------------------------------------------- small helpers
 
 
+_SAYS_DECIMAL = {
+    # one mark followed by other than exactly three digits, or after a leading 0 or more
+    # than three digits: a decimal mark (a thousands group has three digits after 1-3)
+    ".": re.compile(r"^[-+\u2212]?(\d*\.(\d{1,2}|\d{4,})|(0|\d{4,})\.\d+)$"),
+    ",": re.compile(r"^[-+\u2212]?(\d*,(\d{1,2}|\d{4,})|(0|\d{4,}),\d+)$"),
+}
+_BOTH_MARKS = re.compile(r"^[-+\u2212]?\d{1,3}(?P<t>[.,])\d{3}(?:(?P=t)\d{3})*(?P<d>[.,])\d+$")
+_GROUPED = {
+    ".": re.compile(r"^[-+\u2212]?\d{1,3}(,\d{3})+(\.\d+)?$"),
+    ",": re.compile(r"^[-+\u2212]?\d{1,3}(\.\d{3})+(,\d+)?$"),
+}
+
+
+def decimal_mark(
+    text: pd.Series, *, given: str | None, where: str, lines: np.ndarray, column: str
+) -> str:
+    """The decimal mark of a column of number strings, decided from all its values.
+
+    A value such as ``60.63``, ``0,5`` or ``1.234,56`` settles the mark; values that do
+    not (``1,234`` could be 1.234 or 1234) follow the ones that do. Values that disagree
+    (``60.63`` and ``60,63``) are an error, as is a column that nothing settles while its
+    values have a mark: the message names the ``decimal`` option (``--decimal``). With
+    ``given``, that mark is used, unless the values contradict it.
+
+    Example:
+        >>> decimal_mark(pd.Series(["1.234", "60,63"]), given=None, where="f.csv",
+        ...              lines=np.array([2, 3]), column="price")
+        ','
+    """
+    # each distinct value once (prices repeat), remembering the row it first appears on
+    distinct, first = np.unique(text.to_numpy(dtype=str), return_index=True)
+    values = pd.Series(distinct, dtype=object)
+    both = values.str.extract(_BOTH_MARKS)["d"].to_numpy(dtype=object)
+    says = {}
+    for mark, pattern in _SAYS_DECIMAL.items():
+        hits = values.str.match(pattern).to_numpy(dtype=bool) | (both == mark)
+        if hits.any():
+            says[mark] = int(first[hits].min())
+    other = {".": ",", ",": "."}
+    if given is not None:
+        wrong = other[given]
+        if wrong in says:
+            i = says[wrong]
+            raise DataError(
+                f"{where}: line {lines[i]}: price {text.iloc[i]!r} in column {column!r} has "
+                f"{wrong!r} as its decimal mark, but the decimal mark was given as {given!r}"
+            )
+        return given
+    if len(says) == 2:
+        i, j = sorted(says.values())
+        raise DataError(
+            f"{where}: column {column!r} mixes decimal marks: {text.iloc[i]!r} (line {lines[i]}) "
+            f"and {text.iloc[j]!r} (line {lines[j]}); fix the file or give decimal= (--decimal)"
+        )
+    if says:
+        return next(iter(says))
+    marked = values.str.contains(r"[.,]", regex=True).to_numpy(dtype=bool)
+    if marked.any():
+        i = int(first[marked].min())
+        raise DataError(
+            f"{where}: column {column!r}: the values (e.g. {text.iloc[i]!r}, line {lines[i]}) do "
+            "not show whether '.' or ',' is the decimal mark; give it with decimal= (--decimal)"
+        )
+    return "."  # whole numbers only: either reads the same
+
+
 def parse_numbers(
     values: pd.Series,
     *,
-    decimal: str,
+    decimal: str | None,
     where: str,
     lines: np.ndarray,
     column: str,
     example: str,
 ) -> np.ndarray:
-    """Parse price strings to float64; missing markers become NaN, anything else is an error."""
+    """Parse price strings to float64; missing markers become NaN, anything else is an error.
+
+    The decimal mark is decided from the values (:func:`decimal_mark`); ``decimal``, when
+    given, is the user's word for it.
+    """
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.to_numpy(dtype="float64", na_value=np.nan)
     text = values.astype("string").fillna("").str.strip()
     missing = text.str.lower().isin(MISSING).to_numpy()
+    decimal = decimal_mark(
+        text[~missing], given=decimal, where=where, lines=lines[~missing], column=column
+    )
+    thousands = {".": ",", ",": "."}[decimal]
+    grouped = text.str.contains(thousands, regex=False).fillna(False).to_numpy(dtype=bool)
+    grouped &= ~missing
+    if grouped.any():
+        bad_group = grouped & ~text.str.match(_GROUPED[decimal]).fillna(False).to_numpy(dtype=bool)
+        if bad_group.any():
+            i = int(np.argmax(bad_group))
+            raise DataError(
+                f"{where}: line {lines[i]}: price {text.iloc[i]!r} in column {column!r} is not a "
+                f"number with {decimal!r} as the decimal mark (thousands groups need 3 digits)"
+            )
     clean = text
     if decimal == ",":
         clean = clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
@@ -294,7 +378,7 @@ def _read_csv(path: Path, text: str, opts: dict) -> Part:
         return _entsoe(path, frame, lines, opts)
     if first.startswith(("datum von", "start date")):
         return _smard(path, frame, lines, opts)
-    return _table(path, frame, lines, opts, decimal="," if sep == ";" else ".")
+    return _table(path, frame, lines, opts, decimal=opts.get("decimal"))
 
 
 def _pick_zone(path: Path, available: dict[str, bool], zone: str | None) -> str:
@@ -316,7 +400,7 @@ def _pick_zone(path: Path, available: dict[str, bool], zone: str | None) -> str:
 
 def _smard(path: Path, frame: pd.DataFrame, lines: np.ndarray, opts: dict) -> Part:
     english = frame.columns[0].lower().startswith("start date")
-    decimal = "." if english else ","
+    decimal = opts.get("decimal")  # None: decided from the values
     price_cols = [
         c for c in frame.columns[1:] if re.search(r"€/mwh|eur/mwh|preis|price", c, re.IGNORECASE)
     ]
@@ -396,7 +480,12 @@ def _entsoe(path: Path, frame: pd.DataFrame, lines: np.ndarray, opts: dict) -> P
     bare = mtu.str.replace(_MARKER, "", regex=True)
     times = parse_times(bare, where=str(path), lines=lines, column=frame.columns[0])
     prices = parse_numbers(
-        frame[price], decimal=".", where=str(path), lines=lines, column=price, example="'41.88'"
+        frame[price],
+        decimal=opts.get("decimal"),
+        where=str(path),
+        lines=lines,
+        column=price,
+        example="'41.88'",
     )
     if marker.notna().any():  # explicit CET/CEST: no guessing from row order
         offset = marker.map({"CET": 1, "CEST": 2}).astype("float64").to_numpy()
@@ -421,7 +510,9 @@ _TIME_NAME = re.compile(r"time|date|datum|zeit|mtu|start|stamp|unix|^$|^unnamed"
 _PRICE_NAME = re.compile(r"price|preis|eur|€|prix", re.IGNORECASE)
 
 
-def _table(path: Path, frame: pd.DataFrame, lines: np.ndarray, opts: dict, *, decimal: str) -> Part:
+def _table(
+    path: Path, frame: pd.DataFrame, lines: np.ndarray, opts: dict, *, decimal: str | None
+) -> Part:
     """Any table with a time column and a price column (epftoolbox CSV, Parquet, plain CSV)."""
     cols = [str(c) for c in frame.columns]
     time_col = opts.get("time_col")
@@ -479,7 +570,7 @@ def _read_parquet(path: Path, opts: dict) -> Part:
         raise DataError(f"{path}: Parquet file with no rows")
     frame.columns = [str(c) for c in frame.columns]
     frame.attrs["parquet"] = True
-    return _table(path, frame, np.arange(1, len(frame) + 1), opts, decimal=".")
+    return _table(path, frame, np.arange(1, len(frame) + 1), opts, decimal=opts.get("decimal"))
 
 
 # --------------------------------------------------------------------------- one file

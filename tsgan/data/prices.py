@@ -21,6 +21,7 @@ def load_prices(
     time_col: str | None = None,
     price_col: str | None = None,
     sequence: str | int | None = None,
+    decimal: str | None = None,
 ) -> pd.Series:
     """Read day-ahead prices from files, whatever their format, into one Series.
 
@@ -37,6 +38,9 @@ def load_prices(
         time_col: the time column of a plain table, when the guess is ambiguous.
         price_col: the price column of a plain table, when the guess is ambiguous.
         sequence: the ENTSO-E auction sequence to keep (default ``"Sequence 1"``, SDAC).
+        decimal: the decimal mark of text prices, ``"."`` or ``","``. By default it is
+            decided from the values of each file (``60,63`` settles it; ``1.234`` alone
+            does not), and a file that does not settle it is an error asking for this.
 
     Returns:
         float64 prices in EUR/MWh named ``"price"``, indexed by the interval start (sorted,
@@ -51,7 +55,15 @@ def load_prices(
         >>> prices.attrs["zone"], prices.attrs["resolution"]      # doctest: +SKIP
         ('DE-LU', '60min')
     """
-    opts = {"zone": zone, "time_col": time_col, "price_col": price_col, "sequence": sequence}
+    if decimal not in (None, ".", ","):
+        raise DataError(f"decimal must be '.' or ',', got {decimal!r}")
+    opts = {
+        "zone": zone,
+        "time_col": time_col,
+        "price_col": price_col,
+        "sequence": sequence,
+        "decimal": decimal,
+    }
     paths = expand_sources(source)
     parts = [read_file(p, **opts) for p in paths]
     for part in parts:
@@ -140,7 +152,11 @@ def per_day_resolution(prices: pd.Series, *, where: str = "prices") -> pd.Series
     step = np.diff(utc)
     same_day = np.asarray(day[1:] == day[:-1])
     frame = pd.DataFrame({"day": day[1:][same_day], "step": step[same_day]})
-    mode = frame.groupby("day")["step"].agg(lambda s: s.mode().min())
+    # each day's most common step (the smallest of equally common ones), without a Python
+    # function per day
+    counts = frame.groupby(["day", "step"]).size().reset_index(name="n")
+    counts = counts.sort_values(["day", "n", "step"], ascending=[True, False, True])
+    mode = counts.drop_duplicates("day").set_index("day")["step"]
     overall = int(pd.Series(step).mode().min()) if len(step) else 60
     mode = mode.reindex(pd.Index(day.unique(), name="day")).fillna(overall).astype("int64")
     offset = pd.Series(
