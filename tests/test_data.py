@@ -405,3 +405,39 @@ def test_the_decimal_mark_comes_from_the_values(tmp_path, sep, values, decimal, 
     else:
         prices = load_prices(path, decimal=decimal)
         assert prices.iloc[0] == pytest.approx(expected) and (prices.iloc[1:] > 1).all()
+
+
+@pytest.mark.parametrize(
+    ("stamps", "dayfirst", "expected"),
+    [
+        (
+            [f"{d:02d}/03/2024 {h:02d}:00" for d in (1, 2, 13) for h in range(24)],
+            None,
+            "2024-03-13",
+        ),
+        (
+            [f"03/{d:02d}/2024 {h:02d}:00" for d in (1, 2, 13) for h in range(24)],
+            None,
+            "2024-03-13",
+        ),
+        ([f"{d:02d}/03/2024 {h:02d}:00" for d in (1, 2) for h in range(24)], True, "2024-03-02"),
+        ([f"{d:02d}/03/2024 {h:02d}:00" for d in (1, 2) for h in range(24)], False, "2024-02-03"),
+        ([f"{d:02d}/03/2024 {h:02d}:00" for d in (1, 2) for h in range(24)], None, "--dayfirst"),
+        (
+            [f"2024-03-01T{h:02d}:00+01:00" for h in range(24)]
+            + [f"2024-03-02 {h:02d}:00" for h in range(24)],
+            None,
+            "mixes times with a UTC offset",
+        ),
+    ],
+)
+def test_day_month_order_and_offsets_are_never_guessed(tmp_path, stamps, dayfirst, expected):
+    path = tmp_path / "prices.csv"
+    path.write_text("time,price\n" + "".join(f"{t},{50 + i % 7}\n" for i, t in enumerate(stamps)))
+    if expected.startswith("20"):
+        curves = daily_curves(load_prices(path, dayfirst=dayfirst))
+        assert f"{curves.index[-1]:%Y-%m-%d}" == expected
+    else:
+        with pytest.raises(DataError, match=expected) as err:
+            load_prices(path, dayfirst=dayfirst)
+        assert str(path) in str(err.value)

@@ -66,6 +66,7 @@ def cmd_data(args) -> int:
         price_col=args.price_col,
         sequence=args.sequence,
         decimal=args.decimal,
+        dayfirst=args.dayfirst,
     )
     curves = daily_curves(prices, dst=args.dst)
     a = prices.attrs
@@ -396,6 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--decimal",
         choices=(".", ","),
         help="decimal mark of the prices (default: from the values)",
+    )
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst", action="store_const", const=True, help="dates like 01/02/2024 are dd/mm"
+    )
+    order.add_argument(
+        "--monthfirst", dest="dayfirst", action="store_const", const=False, help="... are mm/dd"
     )
     p.add_argument(
         "--dst", choices=("interpolate", "drop"), default="interpolate", help="DST day policy"

@@ -193,10 +193,51 @@ TIME_FORMATS = (
 )
 
 
+def _day_month_order(
+    text: pd.Series, fmt: str, *, dayfirst: bool | None, where: str, column: str
+) -> str:
+    """``fmt`` or its month-first twin, decided from every row of a ``dd/mm/yyyy`` column.
+
+    A day above 12 in the first or the second place settles the order; a column where
+    neither does is an error naming ``dayfirst`` (``--dayfirst``/``--monthfirst``).
+    """
+    if not fmt.startswith("%d/%m/%Y"):
+        return fmt
+    monthfirst_fmt = fmt.replace("%d/%m/%Y", "%m/%d/%Y", 1)
+    if dayfirst is not None:
+        return fmt if dayfirst else monthfirst_fmt
+    parts = text.str.extract(r"^(\d{1,2})/(\d{1,2})/").astype("float64")
+    first_big = bool((parts[0] > 12).any())
+    second_big = bool((parts[1] > 12).any())
+    if first_big and second_big:
+        raise DataError(
+            f"{where}: column {column!r} has days above 12 both first and second in its "
+            "dates (dd/mm and mm/dd mixed?)"
+        )
+    if first_big:
+        return fmt
+    if second_big:
+        return monthfirst_fmt
+    raise DataError(
+        f"{where}: column {column!r}: no date shows whether it is day/month or month/day "
+        f"(e.g. {text.iloc[0]!r}); give dayfirst= (--dayfirst or --monthfirst)"
+    )
+
+
 def parse_times(
-    values: pd.Series, *, where: str, lines: np.ndarray, column: str
+    values: pd.Series,
+    *,
+    where: str,
+    lines: np.ndarray,
+    column: str,
+    dayfirst: bool | None = None,
 ) -> pd.DatetimeIndex:
-    """Parse time stamps: strings with an offset become UTC, naive strings stay naive."""
+    """Parse time stamps: strings with an offset become UTC, naive strings stay naive.
+
+    A column that mixes stamps with and without an offset is an error (the naive ones
+    would be an hour or two off either way). The order of day and month in
+    ``01/02/2024``-style dates is decided from all rows, or by ``dayfirst``.
+    """
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
         return pd.DatetimeIndex(values)
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -207,7 +248,16 @@ def parse_times(
     first = next((t for t in text if t), None)
     if first is None:
         raise DataError(f"{where}: column {column!r} has no time stamps")
-    if _OFFSET.search(first):
+    offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").fillna(False).to_numpy(dtype=bool)
+    filled = (text != "").to_numpy(dtype=bool)
+    if offset.any() and (filled & ~offset).any():
+        i, j = int(np.argmax(offset)), int(np.argmax(filled & ~offset))
+        raise DataError(
+            f"{where}: column {column!r} mixes times with a UTC offset ({text.iloc[i]!r}, line "
+            f"{lines[i]}) and without ({text.iloc[j]!r}, line {lines[j]}); give every row an "
+            "offset or none"
+        )
+    if offset.any():
         parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
     else:
         fmt = next((f for f in TIME_FORMATS if _fits(first, f)), None)
@@ -216,6 +266,7 @@ def parse_times(
                 f"{where}: line {lines[0]}: time stamp {first!r} in column {column!r} is not "
                 "a date and time (expected e.g. '01.01.2024 00:00' or '2024-01-01 00:00:00')"
             )
+        fmt = _day_month_order(text, fmt, dayfirst=dayfirst, where=where, column=column)
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     bad = parsed.isna().to_numpy()
     if bad.any():
@@ -419,7 +470,13 @@ def _smard(path: Path, frame: pd.DataFrame, lines: np.ndarray, opts: dict) -> Pa
     kind = "SMARD CSV (English)" if english else "SMARD CSV"
     if not any(c.lower().startswith(("datum bis", "end date")) for c in frame.columns):
         kind = "SMARD-style CSV"
-    times = parse_times(frame.iloc[:, 0], where=str(path), lines=lines, column=frame.columns[0])
+    times = parse_times(
+        frame.iloc[:, 0],
+        where=str(path),
+        lines=lines,
+        column=frame.columns[0],
+        dayfirst=opts.get("dayfirst"),
+    )
     example = "'41.88'" if english else "'41,88'"
     prices = parse_numbers(
         frame[column], decimal=decimal, where=str(path), lines=lines, column=column, example=example
@@ -478,7 +535,14 @@ def _entsoe(path: Path, frame: pd.DataFrame, lines: np.ndarray, opts: dict) -> P
     mtu = frame[frame.columns[0]].str.split(" - ", n=1).str[0].str.strip()
     marker = mtu.str.extract(_MARKER, expand=False)
     bare = mtu.str.replace(_MARKER, "", regex=True)
-    times = parse_times(bare, where=str(path), lines=lines, column=frame.columns[0])
+    dayfirst = opts.get("dayfirst")
+    times = parse_times(  # ENTSO-E writes dd/mm/yyyy (or dd.mm.yyyy)
+        bare,
+        where=str(path),
+        lines=lines,
+        column=frame.columns[0],
+        dayfirst=True if dayfirst is None else dayfirst,
+    )
     prices = parse_numbers(
         frame[price],
         decimal=opts.get("decimal"),
@@ -545,7 +609,13 @@ def _table(
     kind = "epftoolbox CSV" if epftoolbox else "CSV table"
     if frame.attrs.get("parquet"):
         kind = "Parquet table"
-    times = parse_times(frame[time_col], where=str(path), lines=lines, column=time_col)
+    times = parse_times(
+        frame[time_col],
+        where=str(path),
+        lines=lines,
+        column=time_col,
+        dayfirst=opts.get("dayfirst"),
+    )
     example = "'41,88'" if decimal == "," else "'41.88'"
     prices = parse_numbers(
         frame[price_col],

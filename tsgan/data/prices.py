@@ -22,6 +22,7 @@ def load_prices(
     price_col: str | None = None,
     sequence: str | int | None = None,
     decimal: str | None = None,
+    dayfirst: bool | None = None,
 ) -> pd.Series:
     """Read day-ahead prices from files, whatever their format, into one Series.
 
@@ -41,6 +42,8 @@ def load_prices(
         decimal: the decimal mark of text prices, ``"."`` or ``","``. By default it is
             decided from the values of each file (``60,63`` settles it; ``1.234`` alone
             does not), and a file that does not settle it is an error asking for this.
+        dayfirst: whether ``01/02/2024``-style dates put the day first. By default decided
+            from the rows (a day above 12 settles it); unsettled is an error asking for this.
 
     Returns:
         float64 prices in EUR/MWh named ``"price"``, indexed by the interval start (sorted,
@@ -63,6 +66,7 @@ def load_prices(
         "price_col": price_col,
         "sequence": sequence,
         "decimal": decimal,
+        "dayfirst": dayfirst,
     }
     paths = expand_sources(source)
     parts = [read_file(p, **opts) for p in paths]
