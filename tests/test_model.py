@@ -318,3 +318,13 @@ def test_learns_two_daily_shapes():
     assert learned_both_shapes(generated, curves), (
         f"weekend share {share:.3f}, profile RMSE {rmse:.2f}"
     )
+
+
+def test_model_settings_of_a_run_are_the_pricegan_arguments():
+    import inspect
+
+    from tsgan.config import MODEL_SETTINGS, TOP_LEVEL_IN_MODEL
+
+    arguments = set(inspect.signature(PriceGAN.__init__).parameters) - {"self", "kwargs"}
+    from_the_data = {"n_steps", "condition_dim"}
+    assert set(MODEL_SETTINGS) | set(TOP_LEVEL_IN_MODEL) | from_the_data == arguments

@@ -230,8 +230,8 @@ def _load_model(path_text: str):
         raise CliError(f"{path}: no such model (give a run directory or a .keras file)")
     try:
         return load_model(path)
-    except Exception as err:
-        raise CliError(f"{path}: cannot load the model ({str(err).splitlines()[0]})") from None
+    except ValueError as err:
+        raise CliError(str(err)) from None
 
 
 def _read_levels(path_text: str):
@@ -293,11 +293,16 @@ def cmd_animate(args) -> int:
     _import_keras()  # tsgan.callbacks imports Keras: keep TensorFlow's start-up chatter quiet
     from tsgan.callbacks import SAMPLES_FILE, render_animation
 
+    if args.every < 1:
+        raise CliError(f"--every must be at least 1, got {args.every}")
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".gif", ".mp4"):
+        raise CliError(f"{out}: write .gif or .mp4 (chosen by the suffix)")
     run = Path(args.run_dir)
     samples = run / SAMPLES_FILE
     if not samples.is_file():
         raise CliError(f"{samples}: no stored samples (train with the animation on)")
-    out = Path(args.out) if args.out else run / "training.gif"
+    out = out or run / "training.gif"
     n = render_animation(samples, out, fps=args.fps, every=args.every)
     print(f"wrote {n} frames to {out}")
     return 0
@@ -308,6 +313,11 @@ def cmd_evaluate(args) -> int:
     from tsgan.data import daily_curves, load_prices
     from tsgan.evaluate import evaluate, write_report
 
+    if args.n < 2 or args.n_per_day < 2:
+        raise CliError("--n and --n-per-day must be at least 2 (scores compare scenarios pairwise)")
+    report = Path(args.out)
+    if report.exists() and not report.is_dir():
+        raise CliError(f"{report}: exists and is not a directory (--out is a report folder)")
     gan = _load_model(args.model)
     run = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
     test = daily_curves(load_prices(args.test_sources, zone=args.zone)).loc[

@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import pandas as pd
+
 from tsgan.data.calendar import CONDITIONS
 
 # The loss each kind of model trains best with, measured on validation days inside the
@@ -29,6 +31,54 @@ def default_loss(condition: str | None) -> str:
 
 class RunError(ValueError):
     """A run cannot start or finish as asked (existing run directory, bad settings)."""
+
+
+# The PriceGAN arguments a settings file may give under [model]. The loss, seed, condition
+# and country are run settings (top level); the values per day come from the data.
+# tests/test_model.py checks this against PriceGAN's signature.
+MODEL_SETTINGS = (
+    "latent_dim",
+    "generator_units",
+    "discriminator_units",
+    "d_steps",
+    "gp_weight",
+    "pac",
+    "dropout",
+    "residual",
+    "ema",
+    "timezone",
+)
+TOP_LEVEL_IN_MODEL = ("loss", "seed", "condition", "country")
+
+# what each annotation of TrainConfig accepts, and how a wrong value is described
+_KINDS = {
+    "str": ((str,), "text"),
+    "int": ((int,), "a whole number"),
+    "float": ((int, float), "a number"),
+    "bool": ((bool,), "true or false"),
+    "dict": ((dict,), "a table of model settings"),
+    "tuple[str, ...]": ((tuple, list), "a list of paths"),
+}
+
+
+def _check_types(config: TrainConfig) -> None:
+    """Every setting has the type its annotation says (settings files can hold anything)."""
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        annotation = str(f.type)
+        optional = annotation.endswith(" | None")
+        kinds, words = _KINDS[annotation.removesuffix(" | None")]
+        if value is None and optional:
+            continue
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            name = TrainConfig._TOML_NAMES.get(f.name, f.name)
+            raise RunError(f"{name} must be {words}, got {value!r}")
+    unknown = sorted(set(config.model) - set(MODEL_SETTINGS))
+    for key in unknown:
+        if key in TOP_LEVEL_IN_MODEL:
+            raise RunError(f"{key!r} is a top-level setting, not a [model] one: move it up")
+        raise RunError(f"unknown [model] setting {key!r} (known: {', '.join(MODEL_SETTINGS)})")
 
 
 @dataclass(frozen=True)
@@ -61,6 +111,16 @@ class TrainConfig:
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _check_types(self)
+        days = {}
+        for name, text in (("from", self.date_from), ("to", self.date_to)):
+            if text is not None:
+                try:  # a day, or a month or year as pandas reads them ("2024-06", "2024")
+                    days[name] = pd.Timestamp(text)
+                except ValueError:
+                    raise RunError(f"--{name} {text!r} is not a date (YYYY-MM-DD)") from None
+        if len(days) == 2 and days["from"] > days["to"]:
+            raise RunError(f"--from {self.date_from} is after --to {self.date_to}")
         if (
             self.epochs < 1
             or self.batch_size < 2

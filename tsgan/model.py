@@ -732,9 +732,26 @@ class PriceGAN(keras.Model):
 def load_model(path) -> PriceGAN:
     """Load a saved :class:`PriceGAN` (``.keras``), its scaling and conditions included.
 
-    Same as ``keras.models.load_model`` (safe mode on), with tsgan's classes registered.
+    Same as ``keras.models.load_model`` (safe mode on), with tsgan's classes registered,
+    and one clear line for a file that is not a saved PriceGAN.
+
+    Raises:
+        ValueError: a missing, truncated or foreign file, or another Keras model.
 
     Example:
         >>> gan = load_model("runs/demo/model.keras")  # doctest: +SKIP
     """
-    return keras.models.load_model(path)
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not a readable tsgan model (not a .keras zip archive)")
+    try:
+        gan = keras.models.load_model(path)
+    except Exception as err:  # zip, JSON, HDF5 or Keras errors: one line, not a traceback
+        detail = " ".join(str(err).split())[:200]
+        raise ValueError(
+            f"{path}: not a readable tsgan model ({type(err).__name__}: {detail})"
+        ) from None
+    if not isinstance(gan, PriceGAN):
+        raise ValueError(f"{path}: a Keras model, but not a tsgan PriceGAN")
+    return gan

@@ -26,7 +26,7 @@ from tsgan.callbacks import EpochProgress, TrainingAnimation, TrainingHealth
 from tsgan.config import RunError, TrainConfig
 from tsgan.data import DataError, daily_curves, demo_prices, load_prices
 from tsgan.data.calendar import CALENDAR_FEATURES
-from tsgan.model import PriceGAN
+from tsgan.model import PriceGAN, load_model
 
 logger = logging.getLogger(__name__)
 
@@ -203,13 +203,16 @@ def build_model(config: TrainConfig, curves: pd.DataFrame) -> PriceGAN:
         'wgan-gp'
     """
     keras.utils.set_random_seed(config.seed)
-    gan = PriceGAN(
-        loss=config.loss,
-        seed=config.seed,
-        condition=config.condition,
-        country=config.country,
-        **config.model,
-    )
+    try:
+        gan = PriceGAN(
+            loss=config.loss,
+            seed=config.seed,
+            condition=config.condition,
+            country=config.country,
+            **config.model,
+        )
+    except (TypeError, ValueError) as err:  # a [model] setting of the wrong kind or range
+        raise RunError(f"[model] settings: {' '.join(str(err).split())}") from None
     gan.compile()
     gan.adapt(
         curves.to_numpy()
@@ -500,7 +503,10 @@ def resume_point(
         summary = json.loads((run / "run.json").read_text(encoding="utf-8"))
     except ValueError as err:
         raise RunError(f"{run / 'run.json'}: not valid JSON ({err})") from None
-    gan = load_saved_model(run / "model.keras")
+    try:
+        gan = load_model(run / "model.keras")
+    except ValueError as err:
+        raise RunError(str(err)) from None
     updates, per_epoch = int(gan.g_optimizer.iterations), steps_per_epoch(days, config.batch_size)
     if updates % per_epoch:
         raise RunError(
@@ -536,17 +542,3 @@ def _history_rows(path: Path, epochs: int) -> list[str]:
     if len(rows) < epochs + 1:
         raise RunError(f"{path}: has {max(len(rows) - 1, 0)} epochs, the model {epochs}")
     return rows[: epochs + 1]
-
-
-def load_saved_model(path: Path) -> PriceGAN:
-    """``keras.models.load_model`` with one clear line for a file that is not a tsgan model."""
-    try:
-        gan = keras.models.load_model(path)
-    except Exception as err:  # zip, JSON, h5 or Keras errors: one line, not a traceback
-        detail = " ".join(str(err).split())[:200]
-        raise RunError(
-            f"{path}: not a readable tsgan model ({type(err).__name__}: {detail})"
-        ) from None
-    if not isinstance(gan, PriceGAN):
-        raise RunError(f"{path}: a Keras model, but not a tsgan PriceGAN")
-    return gan

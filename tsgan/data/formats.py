@@ -345,6 +345,11 @@ def read_json_text(path: Path, text: str) -> Part:
             raise DataError(
                 f"{path}: 'unix_seconds' has {len(seconds)} entries but 'price' has {len(prices)}"
             )
+        for i, p in enumerate(prices):  # JSON true/false would pass as 1.0/0.0
+            if p is not None and (isinstance(p, bool) or not isinstance(p, (int, float))):
+                raise DataError(
+                    f"{path}: price {json.dumps(p)} at position {i} of 'price' is not a number"
+                )
         try:
             utc = np.asarray(seconds, dtype="int64") * NS
             values = np.asarray([np.nan if p is None else p for p in prices], dtype="float64")
@@ -646,15 +651,31 @@ def _read_parquet(path: Path, opts: dict) -> Part:
 # --------------------------------------------------------------------------- one file
 
 
+_COMPRESSED = {
+    b"\x1f\x8b": "gzip",
+    b"PK\x03\x04": "zip; an Excel file is one too: save it as CSV",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"(\xb5/\xfd": "zstd",
+}
+
+
 def read_file(path: Path, **opts) -> Part:
     """Read one price file of any supported format into a :class:`Part`."""
     if not path.exists():
         raise DataError(f"{path}: no such file")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise DataError(f"{path}: not a regular file")
     raw = path.read_bytes()
     if raw[:4] == b"PAR1":
         return _read_parquet(path, opts)
     if not raw.strip(b"\xef\xbb\xbf \r\n\t"):
         raise DataError(f"{path}: the file is empty")
+    for magic, kind in _COMPRESSED.items():
+        if raw.startswith(magic):
+            raise DataError(f"{path}: a compressed file ({kind}); extract it first")
+    if b"\x00" in raw[:4096]:
+        raise DataError(f"{path}: not a text, JSON or Parquet file (binary content)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -138,6 +138,11 @@ def describe_resolution(prices: pd.Series, *, where: str = "prices") -> str:
     minutes = per_day_resolution(prices, where=where)
     if minutes.empty:
         return "unknown"
+    if (minutes >= 24 * 60).all():
+        raise DataError(
+            f"{where}: one price a day (or fewer): tsgan needs sub-daily day-ahead prices "
+            "(hourly or 15-minute)"
+        )
     runs = (minutes != minutes.shift()).cumsum()
     periods = [(int(g.iloc[0]), g.index[0], g.index[-1]) for _, g in minutes.groupby(runs)]
     if len(periods) == 1:
