@@ -39,7 +39,7 @@ def ec_curves(energy_charts):
         (SMARD_HOURLY, "SMARD CSV", "DE-LU", "2024-01-01", "2024-12-31", 366),
         (SMARD_QUARTER, "SMARD CSV", "DE-LU", "2024-01-01", "2024-12-31", 366),
         ("smard_derived", "SMARD-style CSV", "DE-LU", "2018-10-01", "2025-05-13", 2417),
-        ("epftoolbox/DE.csv", "epftoolbox CSV", None, "2012-01-09", "2017-12-31", 2178),
+        ("epftoolbox/DE.csv", "epftoolbox CSV", None, "2012-01-09", "2017-12-31", 2184),
         (
             "entsoe/da_prices_2025.csv",
             "ENTSO-E CSV (new platform)",
@@ -168,18 +168,19 @@ def test_quarter_hour_curves(energy_charts):
         daily_curves(energy_charts[:"2024-12-31"], freq="15min")
 
 
-def test_epftoolbox_dst_normalised_days_are_reported(shared_data):
+def test_epftoolbox_keeps_every_dst_normalised_day(shared_data):
+    """24 rows every local day (the autumn 02:00 hours collapsed): every day is kept, and
+    the DST days' curves are the file's own 24 values."""
     curves = daily_curves(load_prices(shared_data / "epftoolbox/DE.csv"))
-    reasons = curves.attrs["dropped"]
-    assert set(reasons) == {
-        "2012-10-28",
-        "2013-10-27",
-        "2014-10-26",
-        "2015-10-25",
-        "2016-10-30",
-        "2017-10-29",
-    }
-    assert all("DST-normalised" in r for r in reasons.values())
+    assert len(curves) == 2184 and curves.attrs["dropped"] == {}
+    raw = pd.read_csv(shared_data / "epftoolbox/DE.csv", index_col=0, parse_dates=True)["Price"]
+    for day in ("2012-10-28", "2016-10-30"):  # autumn: the collapsed row, exactly
+        np.testing.assert_allclose(curves.loc[day].to_numpy(), raw.loc[day].to_numpy(), atol=1e-9)
+    for day in ("2012-03-25", "2017-03-26"):  # spring: 02:00 interpolated again, as the file
+        # did, which rounded it to the cent
+        np.testing.assert_allclose(
+            curves.loc[day].to_numpy(), raw.loc[day].to_numpy(), atol=0.005 + 1e-9
+        )
 
 
 def test_loading_a_list_and_overlaps(shared_data):

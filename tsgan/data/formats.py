@@ -309,6 +309,31 @@ def _utc_ns(index: pd.DatetimeIndex) -> np.ndarray:
     return index.tz_convert("UTC").as_unit("ns").asi8
 
 
+def _restore_autumn_hour(
+    times: pd.DatetimeIndex, lines: np.ndarray, frame: pd.DataFrame
+) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame]:
+    """Give back the repeated autumn hour that a DST-normalised file collapsed into one row.
+
+    epftoolbox files hold 24 rows every local day: the autumn day's two 02:00 hours are
+    one row. Repeating that row (summer, then winter time) makes the day whole again, and
+    its daily curve (the two 02:00 hours averaged) is the file's own value.
+    """
+    years = np.unique(times.year)
+    autumn = [  # the last Sunday of October: 02:00 local time happens twice
+        pd.Timestamp(f"{y}-10-31")
+        - pd.Timedelta(days=(pd.Timestamp(f"{y}-10-31").day_of_week + 1) % 7)
+        for y in years
+    ]
+    rows = np.arange(len(times))
+    for day in autumn:
+        at = np.flatnonzero(times == day + pd.Timedelta(hours=2))
+        if len(at) == 1:  # collapsed: repeat it right after itself
+            rows = np.insert(rows, np.searchsorted(rows, at[0]) + 1, at[0])
+    if len(rows) == len(times):
+        return times, lines, frame
+    return times[rows], lines[rows], frame.iloc[rows].reset_index(drop=True)
+
+
 def _from_times(
     times: pd.DatetimeIndex, prices: np.ndarray, lines: np.ndarray, path: Path, fmt: str, **kw
 ) -> Part:
@@ -622,6 +647,8 @@ def _table(
         dayfirst=opts.get("dayfirst"),
     )
     example = "'41,88'" if decimal == "," else "'41.88'"
+    if epftoolbox and times.tz is None:
+        times, lines, frame = _restore_autumn_hour(times, lines, frame)
     prices = parse_numbers(
         frame[price_col],
         decimal=decimal,
