@@ -23,11 +23,15 @@ class Api:
         self.requests: list[str] = []
         self.fail_next = 0  # answer 503 this many times
         self.truncate_next = 0  # cut this many bodies short
+        self.partial_next = 0  # answer with the first day of the chunk only, this many times
 
     def energy_charts(self, query: dict) -> dict:
         start = dt.date.fromisoformat(query["start"][0])
         end = dt.date.fromisoformat(query["end"][0])
         seconds, prices = [], []
+        if self.partial_next:
+            self.partial_next -= 1
+            end = start
         day = start
         while day <= end:
             payload = json.loads((self.folder / f"{day}.json").read_text())
@@ -200,3 +204,44 @@ def test_offline_is_one_clear_line():
             retries=0,
             timeout=2,
         )
+
+
+def test_a_partial_chunk_is_fetched_again_and_never_cached(api, shared_data, tmp_path):
+    api.partial_next = 1  # the first answer holds 1 of 10 days, the second all
+    got = fetch_prices(
+        start="2024-03-01", end="2024-03-10", base_url=api.url, cache_dir=tmp_path, chunk_days=10
+    )
+    pd.testing.assert_series_equal(
+        got, expected(shared_data, "2024-03-01", "2024-03-10"), check_freq=False
+    )
+    assert len(api.requests) == 2
+
+    api.partial_next = 2  # partial twice: an error, and nothing cached
+    with pytest.raises(DataError, match=r"no prices for 9 of the requested days \(2024-04-02, "):
+        fetch_prices(
+            start="2024-04-01",
+            end="2024-04-10",
+            base_url=api.url,
+            cache_dir=tmp_path / "b",
+            chunk_days=10,
+            retries=0,
+        )
+    assert not list((tmp_path / "b").rglob("*.json"))
+
+    # a partial file in the cache (an older tsgan cached them) is fetched again
+    cached = next(tmp_path.rglob("2024-03-01_2024-03-10.json"))
+    payload = json.loads(cached.read_text())
+    cached.write_text(
+        json.dumps(
+            {
+                **payload,
+                "unix_seconds": payload["unix_seconds"][:24],
+                "price": payload["price"][:24],
+            }
+        )
+    )
+    before = len(api.requests)
+    again = fetch_prices(
+        start="2024-03-01", end="2024-03-10", base_url=api.url, cache_dir=tmp_path, chunk_days=10
+    )
+    assert len(api.requests) == before + 1 and len(again) == len(got)

@@ -13,6 +13,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tsgan.atomic import write_atomic
@@ -162,16 +163,59 @@ class _Client:
         )
 
 
-def _cached_get(client: _Client, url: str, cache_file: Path | None, *, complete: bool) -> Part:
-    """One chunk: from the cache if there, else downloaded, checked, then cached."""
+def missing_days(part: Part, first: dt.date, last: dt.date) -> list[dt.date]:
+    """The local delivery days of ``first..last`` for which a chunk holds no price.
+
+    Example:
+        >>> import numpy as np
+        >>> stamps = pd.date_range("2024-01-01", periods=24, freq="h", tz=TZ).as_unit("ns").asi8
+        >>> part = Part(Path("x"), "test", stamps, np.ones(24), np.arange(24))
+        >>> missing_days(part, dt.date(2024, 1, 1), dt.date(2024, 1, 2))
+        [datetime.date(2024, 1, 2)]
+    """
+    stamps = pd.to_datetime(np.asarray(part.utc_ns)[~np.isnan(part.prices)], utc=True)
+    have = set(stamps.tz_convert(TZ).date)
+    days = pd.date_range(first, last, freq="D").date
+    return [d for d in days if d not in have]
+
+
+def _cached_get(
+    client: _Client,
+    url: str,
+    cache_file: Path | None,
+    *,
+    complete: bool,
+    days: tuple[dt.date, dt.date] | None = None,
+) -> Part:
+    """One chunk: from the cache if there, else downloaded, checked, then cached.
+
+    With ``days``, a chunk must hold prices for each of them: a partial answer is fetched
+    once more, and if it is still partial it is an error, never cached (a cached file
+    that lacks days, from an older tsgan, is fetched again).
+    """
+
+    def holes(part: Part) -> list[dt.date]:
+        return missing_days(part, *days) if days is not None else []
+
     if cache_file is not None and cache_file.exists():
-        return read_json_text(cache_file, cache_file.read_text(encoding="utf-8"))
+        part = read_json_text(cache_file, cache_file.read_text(encoding="utf-8"))
+        if not holes(part):
+            return part
     body = client.get(url)
     try:
         part = read_json_text(Path(url), body.decode("utf-8"))
+        if holes(part) and complete:
+            raise DataError("partial")
     except (DataError, UnicodeDecodeError):
         body = client.get(url)  # once more: a cut connection can give a truncated body
         part = read_json_text(Path(url), body.decode("utf-8", errors="replace"))
+    gone = holes(part)
+    if gone and complete:
+        shown = ", ".join(map(str, gone[:3])) + (" …" if len(gone) > 3 else "")
+        raise DataError(
+            f"{url}: the answer has no prices for {len(gone)} of the requested days ({shown}); "
+            "not cached, try again later"
+        )
     if cache_file is not None and complete:
         write_atomic(cache_file, body)
     return part
@@ -194,7 +238,7 @@ def _energy_charts(
         url = f"{base.rstrip('/')}/price?{query}"
         cache_file = cache / f"{a}_{b}.json" if cache is not None else None
         logger.info("fetching %s", url)
-        parts.append(_cached_get(client, url, cache_file, complete=b < _today()))
+        parts.append(_cached_get(client, url, cache_file, complete=b < _today(), days=(a, b)))
         a = b + dt.timedelta(days=1)
     return parts
 
