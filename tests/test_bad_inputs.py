@@ -96,6 +96,11 @@ CASES = [
     ("a FIFO", ["data", "{tmp}/fifo.csv"], "fifo.csv: not a regular file"),
     ("bad --dst", ["data", "{tmp}/good.csv", "--dst", "keep"], "argument --dst: invalid choice"),
     ("bad --decimal", ["data", "{tmp}/good.csv", "--decimal", ";"], "argument --decimal"),
+    (
+        "unknown time zone",
+        ["data", "{tmp}/good.csv", "--tz", "Mars/Base"],
+        "tz 'Mars/Base' is not a time zone",
+    ),
     # train: settings
     ("no source", ["train", "--out", "{tmp}/r"], "give a data SOURCE or --demo"),
     ("bad loss", ["train", "--demo", "--out", "{tmp}/r", "--loss", "foo"], "invalid choice: 'foo'"),

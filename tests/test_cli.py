@@ -40,10 +40,16 @@ def test_data_report(shared_data, capsys):
         assert expected in out
 
 
-def test_data_report_shows_dropped_days(shared_data, capsys):
-    assert main(["data", str(shared_data / "epftoolbox" / "DE.csv")]) == 0
+def test_data_report_shows_dropped_days(shared_data, tmp_path, capsys):
+    """A real SMARD export with two hours cut out: those two days are reported as dropped."""
+    source = shared_data / "smard" / "Gro_handelspreise_202401010000_202501010000_Stunde.csv"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = [line for line in lines if not line.startswith(("05.03.2024 07:00", "27.10.2024 02:00"))]
+    assert len(lines) - len(cut) == 3  # 07:00 once, 02:00 twice on the autumn DST day
+    (tmp_path / "cut.csv").write_text("".join(cut), encoding="utf-8")
+    assert main(["data", str(tmp_path / "cut.csv")]) == 0
     out = capsys.readouterr().out
-    assert "dropped     6 day(s)" in out and "2012-10-28  incomplete: 24 of 25" in out
+    assert "dropped     2 day(s)" in out and "2024-03-05  incomplete: 23 of 24" in out
 
 
 @pytest.mark.parametrize(

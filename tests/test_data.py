@@ -442,3 +442,27 @@ def test_day_month_order_and_offsets_are_never_guessed(tmp_path, stamps, dayfirs
         with pytest.raises(DataError, match=expected) as err:
             load_prices(path, dayfirst=dayfirst)
         assert str(path) in str(err.value)
+
+
+def test_naive_times_are_wall_clock_everywhere_and_tz_changes_it(tmp_path):
+    """One rule for files, Series and the API: naive = wall clock in ``tz`` (Berlin by default)."""
+    stamps = pd.date_range("2024-11-02", "2024-11-05", freq="h", inclusive="left")
+    # PJM-like: US wall clock, the repeated 01:00 of 2024-11-03 written twice in row order
+    rows = [t for t in stamps for _ in range(2 if t == pd.Timestamp("2024-11-03 01:00") else 1)]
+    values = np.arange(len(rows), dtype=float)
+    path = tmp_path / "pjm.csv"
+    pd.DataFrame({"time": [f"{t:%Y-%m-%d %H:%M}" for t in rows], "price": values}).to_csv(
+        path, index=False
+    )
+    prices = load_prices(path, tz="America/New_York")
+    assert str(prices.index.tz) == "America/New_York" and len(prices) == 73
+    curves = daily_curves(prices)  # the delivery days of the index's time zone
+    assert list(curves.index.strftime("%Y-%m-%d")) == ["2024-11-02", "2024-11-03", "2024-11-04"]
+    assert curves.loc["2024-11-03", "h01"] == (values[25] + values[26]) / 2  # the two 01:00 hours
+    assert curves.attrs["dst_days"] == ["2024-11-03"]
+
+    naive = pd.Series(np.arange(72.0), index=pd.date_range("2024-03-01", periods=72, freq="h"))
+    berlin = naive.tz_localize("Europe/Berlin")
+    pd.testing.assert_frame_equal(daily_curves(naive), daily_curves(berlin))
+    with pytest.raises(DataError, match="tz 'Mars/Base' is not a time zone"):
+        load_prices(path, tz="Mars/Base")

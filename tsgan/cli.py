@@ -67,6 +67,7 @@ def cmd_data(args) -> int:
         sequence=args.sequence,
         decimal=args.decimal,
         dayfirst=args.dayfirst,
+        tz=args.tz,
     )
     curves = daily_curves(prices, dst=args.dst)
     a = prices.attrs
@@ -145,6 +146,7 @@ def cmd_train(args) -> int:
         "sources": tuple(args.sources) or None,
         "demo": args.demo or None,
         "zone": args.zone,
+        "tz": args.tz,
         "date_from": args.date_from,
         "date_to": args.date_to,
         "epochs": args.epochs,
@@ -320,13 +322,13 @@ def cmd_evaluate(args) -> int:
         raise CliError(f"{report}: exists and is not a directory (--out is a report folder)")
     gan = _load_model(args.model)
     run = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
-    test = daily_curves(load_prices(args.test_sources, zone=args.zone)).loc[
+    test = daily_curves(load_prices(args.test_sources, zone=args.zone, tz=args.tz)).loc[
         args.date_from : args.date_to
     ]
     if test.empty:
         raise CliError("no test day in the selected range")
     if args.train:
-        train = daily_curves(load_prices(args.train, zone=args.zone))
+        train = daily_curves(load_prices(args.train, zone=args.zone, tz=args.tz))
     else:
         from tsgan.train import training_curves
 
@@ -400,6 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="load price files and report what is in them")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="file(s) or folder(s)")
     p.add_argument("--zone", help="bidding zone in multi-zone files (DE-LU, AT, FR...)")
+    p.add_argument(
+        "--tz",
+        help="time zone of naive times and delivery days (default Europe/Berlin)",
+        default="Europe/Berlin",
+    )
     p.add_argument("--time-col", help="time column of a plain table")
     p.add_argument("--price-col", help="price column of a plain table")
     p.add_argument("--sequence", help="ENTSO-E auction sequence (default: Sequence 1)")
@@ -437,6 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="run directory")
     p.add_argument("--zone")
+    p.add_argument(
+        "--tz", help="time zone of naive times and delivery days (default Europe/Berlin)"
+    )
     p.add_argument(
         "--from", dest="date_from", metavar="DATE", help="first delivery day (inclusive)"
     )
@@ -507,6 +517,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--train", nargs="+", metavar="TRAIN_SOURCE", help="training data (default: the run's)"
     )
     p.add_argument("--zone")
+    p.add_argument(
+        "--tz",
+        help="time zone of naive times and delivery days (default Europe/Berlin)",
+        default="Europe/Berlin",
+    )
     p.add_argument("--n", type=int, default=2000, help="generated curves")
     p.add_argument(
         "--n-per-day",

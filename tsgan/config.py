@@ -97,6 +97,7 @@ class TrainConfig:
     sources: tuple[str, ...] = ()
     demo: bool = False
     zone: str | None = None
+    tz: str | None = None  # the market's time zone (naive times, delivery days); None: Berlin
     date_from: str | None = None
     date_to: str | None = None
     epochs: int = 600

@@ -26,6 +26,7 @@ from tsgan.callbacks import EpochProgress, TrainingAnimation, TrainingHealth
 from tsgan.config import RunError, TrainConfig
 from tsgan.data import DataError, daily_curves, demo_prices, load_prices
 from tsgan.data.calendar import CALENDAR_FEATURES
+from tsgan.data.formats import TZ
 from tsgan.model import PriceGAN, load_model
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def training_curves(
     prices = (
         demo_prices(seed=config.seed)
         if config.demo
-        else load_prices(list(config.sources), zone=config.zone)
+        else load_prices(list(config.sources), zone=config.zone, tz=config.tz or TZ)
     )
     curves = daily_curves(prices)
     dropped = curves.attrs.get("dropped", {})
@@ -209,7 +210,7 @@ def build_model(config: TrainConfig, curves: pd.DataFrame) -> PriceGAN:
             seed=config.seed,
             condition=config.condition,
             country=config.country,
-            **config.model,
+            **({"timezone": config.tz} if config.tz else {}) | config.model,
         )
     except (TypeError, ValueError) as err:  # a [model] setting of the wrong kind or range
         raise RunError(f"[model] settings: {' '.join(str(err).split())}") from None

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tsgan.data.errors import DataError
-from tsgan.data.formats import NS
+from tsgan.data.formats import NS, TZ, localize
 from tsgan.data.prices import per_day_resolution
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def daily_curves(
     prices: pd.Series,
     *,
     freq: str = "1h",
-    tz: str = "Europe/Berlin",
+    tz: str | None = None,
     dst: str = "interpolate",
 ) -> pd.DataFrame:
     """One row per complete local delivery day, columns ``h00..h23`` (EUR/MWh).
@@ -49,10 +49,12 @@ def daily_curves(
     kinds of days.
 
     Args:
-        prices: prices indexed by interval start (tz-aware, or naive UTC), e.g. from
-            :func:`load_prices`.
+        prices: prices indexed by interval start, e.g. from :func:`load_prices`. Naive
+            times are wall-clock times in ``tz`` (the same rule as for files: the repeated
+            autumn hour is told apart by row order).
         freq: ``"1h"`` for 24 values a day or ``"15min"`` for 96.
-        tz: the local time zone that defines delivery days.
+        tz: the local time zone that defines delivery days; by default the time zone of
+            a tz-aware index (``load_prices`` gives its ``tz``), else Europe/Berlin.
         dst: ``"interpolate"`` or ``"drop"``.
 
     Returns:
@@ -80,14 +82,22 @@ def daily_curves(
     series = pd.Series(prices, dtype="float64").dropna()
     if not isinstance(series.index, pd.DatetimeIndex):
         raise DataError("prices must be indexed by time stamps (a DatetimeIndex)")
-    index = series.index if series.index.tz is not None else series.index.tz_localize("UTC")
-    series = series.set_axis(index.tz_convert(tz)).sort_index()
+    if tz is None:
+        tz = str(series.index.tz) if series.index.tz is not None else TZ
+    if series.index.tz is None:  # wall-clock times in tz, as in files
+        utc, exists = localize(series.index, tz=tz)
+        series = pd.Series(
+            series.to_numpy()[exists],
+            index=pd.to_datetime(utc[exists], utc=True).as_unit(series.index.unit),
+            name=series.name,
+        )
+    series = series.set_axis(series.index.tz_convert(tz)).sort_index()
     if series.index.has_duplicates:
         raise DataError("prices have duplicate time stamps; load them with load_prices")
     if series.empty:
         raise DataError("no prices to make daily curves from")
 
-    step = per_day_resolution(series)  # minutes per interval, one per local day
+    step = per_day_resolution(series, tz=tz)  # minutes per interval, one per local day
     if slots_per_hour == 4 and (step > 15).all():
         raise DataError(
             "15-minute curves asked of hourly prices; use freq='1h' (prices are hourly)"

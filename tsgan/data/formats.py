@@ -337,10 +337,12 @@ def _restore_autumn_hour(
 def _from_times(
     times: pd.DatetimeIndex, prices: np.ndarray, lines: np.ndarray, path: Path, fmt: str, **kw
 ) -> Part:
-    """Build a Part from parsed times; naive times are local (Europe/Berlin) wall-clock."""
+    """Build a Part from parsed times; naive times are wall-clock times in ``tz``
+    (Europe/Berlin unless the caller says otherwise)."""
     notes: list[str] = list(kw.pop("notes", []))
+    tz = kw.pop("tz", None) or TZ
     if times.tz is None:
-        utc, exists = localize(times)
+        utc, exists = localize(times, tz=tz)
         gone = ~exists & ~np.isnan(prices)
         if gone.any():
             notes.append(
@@ -658,7 +660,7 @@ def _table(
         example=example,
     )
     zone = canonical_zone(opts["zone"]) if opts.get("zone") else None
-    return _from_times(times, prices, lines, path, kind, zone=zone)
+    return _from_times(times, prices, lines, path, kind, zone=zone, tz=opts.get("tz"))
 
 
 def _read_parquet(path: Path, opts: dict) -> Part:

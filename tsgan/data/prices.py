@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zoneinfo
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ def load_prices(
     sequence: str | int | None = None,
     decimal: str | None = None,
     dayfirst: bool | None = None,
+    tz: str = TZ,
 ) -> pd.Series:
     """Read day-ahead prices from files, whatever their format, into one Series.
 
@@ -44,6 +46,10 @@ def load_prices(
             does not), and a file that does not settle it is an error asking for this.
         dayfirst: whether ``01/02/2024``-style dates put the day first. By default decided
             from the rows (a day above 12 settles it); unsettled is an error asking for this.
+        tz: the time zone of the market: naive times in plain tables are wall-clock
+            times there (the repeated autumn hour told apart by row order), and the result
+            is indexed in it, so :func:`daily_curves` makes its delivery days. Europe/Berlin
+            by default; e.g. ``"America/New_York"`` for PJM files.
 
     Returns:
         float64 prices in EUR/MWh named ``"price"``, indexed by the interval start (sorted,
@@ -58,6 +64,12 @@ def load_prices(
         >>> prices.attrs["zone"], prices.attrs["resolution"]      # doctest: +SKIP
         ('DE-LU', '60min')
     """
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise DataError(
+            f"tz {tz!r} is not a time zone (e.g. Europe/Berlin, America/New_York)"
+        ) from None
     if decimal not in (None, ".", ","):
         raise DataError(f"decimal must be '.' or ',', got {decimal!r}")
     opts = {
@@ -67,6 +79,7 @@ def load_prices(
         "sequence": sequence,
         "decimal": decimal,
         "dayfirst": dayfirst,
+        "tz": tz,
     }
     paths = expand_sources(source)
     parts = [read_file(p, **opts) for p in paths]
@@ -79,8 +92,9 @@ def load_prices(
             f"{paths[0].parent}: the files hold different zones: {', '.join(sorted(zones))}"
         )
     series = merge_parts(parts)
+    series.index = series.index.tz_convert(tz)
     resolution = describe_resolution(
-        series, where=str(paths[0] if len(paths) == 1 else paths[0].parent)
+        series, where=str(paths[0] if len(paths) == 1 else paths[0].parent), tz=tz
     )
     formats = list(dict.fromkeys(p.format for p in parts))
     notes = [f"{p.path.name}: {n}" for p in parts for n in p.notes]
@@ -120,7 +134,7 @@ def merge_parts(parts: list[Part]) -> pd.Series:
     return pd.Series(prices[keep], index=index, name="price", dtype="float64")
 
 
-def describe_resolution(prices: pd.Series, *, where: str = "prices") -> str:
+def describe_resolution(prices: pd.Series, *, where: str = "prices", tz: str = TZ) -> str:
     """The native resolution of a price Series, period by period (``"60min"``, ``"15min"``...).
 
     Each local day has one resolution, the most common spacing of its stamps; every stamp of
@@ -135,7 +149,7 @@ def describe_resolution(prices: pd.Series, *, where: str = "prices") -> str:
         >>> describe_resolution(pd.Series(1.0, index=idx))
         '60min'
     """
-    minutes = per_day_resolution(prices, where=where)
+    minutes = per_day_resolution(prices, where=where, tz=tz)
     if minutes.empty:
         return "unknown"
     if (minutes >= 24 * 60).all():
@@ -150,13 +164,13 @@ def describe_resolution(prices: pd.Series, *, where: str = "prices") -> str:
     return ", ".join(f"{m}min {a:%Y-%m-%d}..{b:%Y-%m-%d}" for m, a, b in periods)
 
 
-def per_day_resolution(prices: pd.Series, *, where: str = "prices") -> pd.Series:
-    """Minutes between stamps for each local day (index: naive dates)."""
+def per_day_resolution(prices: pd.Series, *, where: str = "prices", tz: str = TZ) -> pd.Series:
+    """Minutes between stamps for each local day in ``tz`` (index: naive dates)."""
     index = pd.DatetimeIndex(prices.index)
     if len(index) == 0:
         return pd.Series(dtype="int64")
     utc = index.as_unit("ns").asi8 // NS // 60  # minutes since the epoch
-    local = index.tz_convert(TZ) if index.tz is not None else index
+    local = index.tz_convert(tz) if index.tz is not None else index
     day = local.normalize().tz_localize(None) if local.tz is not None else local.normalize()
     step = np.diff(utc)
     same_day = np.asarray(day[1:] == day[:-1])
