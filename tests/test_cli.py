@@ -384,6 +384,6 @@ def test_sigkill_leaves_a_run_that_resumes(tmp_path):
 
 
 def test_default_frames_stay_near_300():
-    assert TrainConfig(demo=True, out="x").frame_every == 2  # 600 epochs → 300 frames
+    assert TrainConfig(demo=True, out="x").frame_every == 5  # 1500 epochs → 300 frames
     assert TrainConfig(demo=True, out="x", epochs=250).frame_every == 1
     assert TrainConfig(demo=True, out="x", epochs=600, gif_every=1).frame_every == 1

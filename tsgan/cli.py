@@ -451,8 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="date_from", metavar="DATE", help="first delivery day (inclusive)"
     )
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last delivery day (inclusive)")
-    p.add_argument("--epochs", type=int, help="default 600")
-    p.add_argument("--batch-size", type=int)
+    p.add_argument("--epochs", type=int, help="default 1500")
+    p.add_argument("--batch-size", type=int, help="default 32")
     p.add_argument("--seed", type=int)
     p.add_argument("--loss", choices=("bce", "wgan-gp"))
     p.add_argument(
