@@ -18,6 +18,8 @@ scenarios (``tsgan evaluate``'s default): the model, every baseline and the nois
 *training* days (the same month-stratified rule) and scores on those, for choosing
 settings; it writes ``quality_validation.md/.json``. ``--set loss=bce`` or
 ``--set model.pac=2`` change a setting (for experiments; the committed table uses none).
+``--report`` rewrites the ``.md`` from the ``.json`` (``quality_tried.md``, the record
+of the settings tried on validation days, is appended to ``quality.md``).
 """
 
 from __future__ import annotations
@@ -279,6 +281,35 @@ def protocol_markdown(name: str, result: dict) -> list[str]:
     return [*lines, ""]
 
 
+def report_markdown(data: dict) -> str:
+    """quality.md from quality.json: the tables, the targets, what was tried."""
+    lines = [
+        "# Scenario quality: the default `tsgan train` against the statistical baselines",
+        "",
+        f"`{data['command']}` on {data['machine']}; {data['total_s'] / 60:.0f} min in all. "
+        f"Settings: {data['settings']}.",
+        "",
+        "`bootstrap` copies training days (a reference, not a legitimate generator); `floor` is "
+        "real test days against real test days (the best any generator can expect).",
+        "",
+        "## Targets met",
+        "",
+        "| protocol | met | not met |",
+        "|---|---|---|",
+    ]
+    for name, result in data["protocols"].items():
+        rows = targets(result)
+        missed = "; ".join(t for t, _, ok in rows if not ok) or "none"
+        lines.append(f"| {name} | {sum(ok for *_, ok in rows)} of {len(rows)} | {missed} |")
+    lines.append("")
+    for name, result in data["protocols"].items():
+        lines += protocol_markdown(name, result)
+    tried = RESULTS / "quality_tried.md"
+    if not data["validate"] and tried.is_file():
+        lines += [tried.read_text(encoding="utf-8")]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -286,37 +317,35 @@ def main() -> None:
     parser.add_argument("--validate", action="store_true", help="score on held-out training days")
     parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", dest="settings")
     parser.add_argument("--out", default=None, help="results name (default quality[_validation])")
+    parser.add_argument(
+        "--report", action="store_true", help="only rewrite the .md from the .json of a run"
+    )
     args = parser.parse_args()
-    settings = parse_settings(args.settings)
-    start = time.perf_counter()
-    results = {
-        name: run_protocol(name, args.seeds, validate=args.validate, settings=settings)
-        for name in args.only
-    }
     stem = args.out or ("quality_validation" if args.validate else "quality")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {
-        "machine": _machine(),
-        "settings": settings or "tsgan train defaults",
-        "total_s": round(time.perf_counter() - start, 1),
-    }
-    (RESULTS / f"{stem}.json").write_text(
-        json.dumps(meta | {"protocols": results}, indent=2) + "\n"
-    )
-    lines = [
-        "# Scenario quality: the default `tsgan train` against the statistical baselines",
-        "",
-        f"`python scripts/bench_quality.py{' --validate' if args.validate else ''}"
-        f"{' --set ' + ' '.join(args.settings) if args.settings else ''}` on {meta['machine']}; "
-        f"{meta['total_s'] / 60:.0f} min in all. Settings: {meta['settings']}.",
-        "",
-        "`bootstrap` copies training days (a reference, not a legitimate generator); `floor` is "
-        "real test days against real test days (the best any generator can expect).",
-        "",
-    ]
-    for name, result in results.items():
-        lines += protocol_markdown(name, result)
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines))
+    if args.report:
+        data = json.loads((RESULTS / f"{stem}.json").read_text())
+        data.setdefault("command", "python scripts/bench_quality.py")
+        data.setdefault("validate", args.validate)
+    else:
+        settings = parse_settings(args.settings)
+        start = time.perf_counter()
+        results = {
+            name: run_protocol(name, args.seeds, validate=args.validate, settings=settings)
+            for name in args.only
+        }
+        data = {
+            "command": "python scripts/bench_quality.py"
+            + (" --validate" if args.validate else "")
+            + (" --set " + " ".join(args.settings) if args.settings else ""),
+            "validate": args.validate,
+            "machine": _machine(),
+            "settings": settings or "tsgan train defaults",
+            "total_s": round(time.perf_counter() - start, 1),
+            "protocols": results,
+        }
+        (RESULTS / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / f"{stem}.md").write_text(report_markdown(data))
     print(f"wrote {RESULTS / stem}.md and .json")
 
 

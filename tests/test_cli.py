@@ -387,3 +387,9 @@ def test_default_frames_stay_near_300():
     assert TrainConfig(demo=True, out="x").frame_every == 5  # 1500 epochs → 300 frames
     assert TrainConfig(demo=True, out="x", epochs=250).frame_every == 1
     assert TrainConfig(demo=True, out="x", epochs=600, gif_every=1).frame_every == 1
+
+
+@pytest.mark.parametrize("out", ["runs/😀 Straße", 'a"quote\\back', "C:\\Users\\me\\runs"])
+def test_settings_files_round_trip_any_path(out):
+    config = TrainConfig(demo=True, out=out, model={"pac": 2})
+    assert TrainConfig.from_toml(config.to_toml()) == config

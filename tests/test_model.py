@@ -328,3 +328,16 @@ def test_model_settings_of_a_run_are_the_pricegan_arguments():
     arguments = set(inspect.signature(PriceGAN.__init__).parameters) - {"self", "kwargs"}
     from_the_data = {"n_steps", "condition_dim"}
     assert set(MODEL_SETTINGS) | set(TOP_LEVEL_IN_MODEL) | from_the_data == arguments
+
+
+def test_fit_rejects_non_finite_curves_after_adapt(curves):
+    gan = tiny(condition_dim=2)
+    gan.adapt(curves.to_numpy())  # the transform is fitted: fit must still look at the data
+    bad = curves.to_numpy().copy()
+    bad[3, 4] = np.nan
+    conditions = np.zeros((len(bad), 2), dtype="float32")
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        gan.fit((bad, conditions), epochs=1, verbose=0)
+    conditions[0, 0] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        gan.fit((curves.to_numpy(), conditions), epochs=1, verbose=0)

@@ -88,7 +88,7 @@ class TrainConfig:
     Model hyperparameters go in ``model`` (keyword arguments of :class:`PriceGAN`).
 
     Example:
-        >>> cfg = TrainConfig(demo=True, out="runs/demo", epochs=5)
+        >>> cfg = TrainConfig(demo=True, out="runs/démo 😀", epochs=5)
         >>> TrainConfig.from_toml(cfg.to_toml()) == cfg
         True
     """
@@ -205,4 +205,6 @@ def _toml_value(value) -> str:
         return repr(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))  # a TOML basic string
+    # a TOML basic string: JSON's escapes are TOML's, except that TOML has no surrogate
+    # pairs, so characters outside ASCII are written as they are (TOML files are UTF-8)
+    return json.dumps(str(value), ensure_ascii=False)

@@ -465,8 +465,9 @@ class PriceGAN(keras.Model):
         dates = getattr(x, "index", None)
         if x is not None and not isinstance(x, (tuple, list)) and hasattr(x, "to_numpy"):
             x = x.to_numpy()
-        if isinstance(x, np.ndarray) and not np.isfinite(x).all():
-            raise ValueError("fit: curves contain NaN or infinite values")
+        for part in x if isinstance(x, (tuple, list)) else (x,):  # curves (and conditions)
+            if isinstance(part, np.ndarray) and not np.isfinite(part).all():
+                raise ValueError("fit: curves or conditions contain NaN or infinite values")
         if not self.is_adapted:
             curves = x[0] if isinstance(x, (tuple, list)) else x
             if not isinstance(curves, np.ndarray):
