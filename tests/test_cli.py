@@ -108,6 +108,28 @@ def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tmp_path, cap
     assert "bad.csv" in capsys.readouterr().err
 
 
+def test_overwrite_keeps_the_old_run_until_the_new_one_has_a_model(tmp_path, monkeypatch, capsys):
+    import tsgan.train
+
+    run = tmp_path / "keep"
+    assert main(["train", "--demo", "--out", str(run), "--epochs", "1", "--no-gif"]) == 0
+    before = {f.name: f.read_bytes() for f in run.iterdir()}
+
+    def broken_fit(self, *args, **kwargs):
+        raise KeyboardInterrupt  # stopped before the first epoch: no new model
+
+    monkeypatch.setattr(tsgan.train.PriceGAN, "fit", broken_fit)
+    argv = ["train", "--demo", "--out", str(run), "--epochs", "3", "--overwrite", "--seed", "5"]
+    assert main(argv) == 130
+    assert {f.name: f.read_bytes() for f in run.iterdir()} == before
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == f"interrupted: no epoch was completed; the run that was in {run} is kept"
+    monkeypatch.undo()
+    assert main([*argv, "--no-gif"]) == 0  # a new model: the old run is gone
+    assert json.loads((run / "run.json").read_text())["seed"] == 5
+    assert not (run / ".previous-run").exists()
+
+
 def test_overwrite_replaces_only_tsgan_runs(tmp_path, capsys):
     (tmp_path / "model.keras").write_text("someone else's file")
     assert main(["train", "--demo", "--out", str(tmp_path), "--overwrite", "--epochs", "1"]) == 2

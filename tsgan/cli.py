@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -200,7 +199,9 @@ def cmd_train(args) -> int:
         )
     except (KeyboardInterrupt, Terminated) as stop:
         what, code = ("terminated", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
-        print(f"{what}: {_saved(Path(config.out))}", file=sys.stderr)
+        print(
+            f"{what}: {_saved(Path(config.out), getattr(stop, 'summary', None))}", file=sys.stderr
+        )
         return code
     d = summary["data"]
     print(
@@ -210,12 +211,13 @@ def cmd_train(args) -> int:
     return 0 if summary["status"] == "finished" else 1
 
 
-def _saved(run: Path) -> str:
-    """What an interrupted run left, as its run.json says (so the message is true)."""
-    try:
-        done = json.loads((run / "run.json").read_text(encoding="utf-8")).get("epochs_completed")
-    except (OSError, ValueError):
-        done = None
+def _saved(run: Path, summary: dict | None) -> str:
+    """What an interrupted run left (so that the message is true)."""
+    if summary is None:  # stopped before training started
+        return f"nothing was trained; {run} is as it was"
+    if summary.get("previous_run_restored"):
+        return f"no epoch was completed; the run that was in {run} is kept"
+    done = summary.get("epochs_completed")
     if done and (run / "model.keras").is_file():
         return f"the run so far is saved in {run} ({done} epochs)"
     return f"no epoch was completed, no model saved in {run}"

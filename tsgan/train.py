@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import platform
+import shutil
 import signal
 import sys
 import threading
@@ -79,11 +80,15 @@ def check_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     return run
 
 
+PREVIOUS = ".previous-run"  # an overwritten run waits here until the new one has a model
+
+
 def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     """Create the run directory; refuse it as :func:`check_run_dir` does.
 
-    With ``overwrite`` only the files of the previous run are replaced; anything else the
-    user keeps there stays.
+    With ``overwrite`` the files of the previous run move to ``.previous-run`` inside it:
+    :func:`settle_previous_run` deletes them once the new run has saved a model, or puts
+    them back if it ends without one. Anything else the user keeps there stays.
 
     Example:
         >>> prepare_run_dir("runs/new", overwrite=False).is_dir()
@@ -91,10 +96,32 @@ def prepare_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     """
     run = check_run_dir(out, overwrite=overwrite)
     if run.is_dir() and overwrite:
+        previous = run / PREVIOUS
+        keep_older = previous.is_dir() and not (run / "model.keras").is_file()
+        if not keep_older:  # (else the files here are a failed run; the older one is kept)
+            shutil.rmtree(previous, ignore_errors=True)
+            previous.mkdir()
         for name in (*RUN_FILES, "samples.npz"):
-            (run / name).unlink(missing_ok=True)
+            if (run / name).exists():
+                if keep_older:
+                    (run / name).unlink()
+                else:
+                    (run / name).replace(previous / name)
     run.mkdir(parents=True, exist_ok=True)
     return run
+
+
+def settle_previous_run(run: Path, *, new_model_saved: bool) -> None:
+    """Delete the overwritten run once the new one has a model; else put it back."""
+    previous = run / PREVIOUS
+    if not previous.is_dir():
+        return
+    if not new_model_saved:
+        for name in (*RUN_FILES, "samples.npz"):
+            (run / name).unlink(missing_ok=True)
+        for path in previous.iterdir():
+            path.replace(run / path.name)
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _wait_while_saving(signum, frame) -> None:
@@ -332,9 +359,9 @@ def train(
         run = Path(config.out)
         gan, initial, summary, prior = resume_point(run, config, len(curves))
     else:
-        run = prepare_run_dir(config.out, overwrite=config.overwrite)  # the data is good
-        write_atomic(run / "config.toml", config.to_toml())
         gan, initial, summary, prior = build_model(config, curves), 0, None, None
+        run = prepare_run_dir(config.out, overwrite=config.overwrite)  # data and model are good
+        write_atomic(run / "config.toml", config.to_toml())
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
@@ -410,6 +437,7 @@ def train(
 
     def checkpoint(epochs_done: int) -> None:
         save_model(gan, run / "model.keras")
+        settle_previous_run(run, new_model_saved=True)  # the overwritten run can go now
         segment["wall_time_s"] = round(time.perf_counter() - start, 1)
         record("running", epochs_done)
 
@@ -454,6 +482,12 @@ def train(
                 summary["warnings"] = [*summary.get("warnings", []), *health.warnings]
             segment["wall_time_s"] = round(time.perf_counter() - start, 1)
             record(status, epochs_done)
+            restored = (run / PREVIOUS).is_dir() and epochs_done == initial
+            settle_previous_run(run, new_model_saved=not restored)
+            summary["previous_run_restored"] = restored
+            stopped = sys.exc_info()[1]
+            if stopped is not None:  # the command line tells what is really on disk
+                stopped.summary = summary
     return summary
 
 
