@@ -330,6 +330,21 @@ def test_a_stopped_run_is_saved(signals, code, status, tmp_path):
     assert len((run / "history.csv").read_text().splitlines()) == done + 1
     assert (run / "model.keras").is_file() and (run / "losses.png").is_file()
     assert main(["sample", str(run), "--n", "3", "--out", str(tmp_path / "s.csv")]) == 0
+    if signals == ["SIGTERM"]:  # resume it, and compare with a run that was never stopped
+        import keras
+
+        assert main(["train", "--resume", str(run)]) == 0
+        whole = tmp_path / "whole"
+        argv = ["train", "--demo", "--from", "2024-01-01", "--epochs", "500", "--no-gif"]
+        assert main([*argv, "--out", str(whole)]) == 0
+        a = keras.models.load_model(whole / "model.keras")
+        b = keras.models.load_model(run / "model.keras")
+        for u, v in zip(a.weights, b.weights, strict=True):
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(v), keras.ops.convert_to_numpy(u), rtol=1e-5, atol=1e-6
+            )
+        summary = json.loads((run / "run.json").read_text())
+        assert summary["status"] == "finished" and summary["epochs_completed"] == 500
 
 
 def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
