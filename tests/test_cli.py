@@ -430,3 +430,38 @@ def test_default_frames_stay_near_300():
 def test_settings_files_round_trip_any_path(out):
     config = TrainConfig(demo=True, out=out, model={"pac": 2})
     assert TrainConfig.from_toml(config.to_toml()) == config
+
+
+@pytest.mark.parametrize(
+    ("source", "credit"),
+    [
+        ("entsoe/da_prices_2025.csv", "ENTSO-E Transparency Platform"),
+        ("epftoolbox/DE.csv", "EPEX SPOT, via epftoolbox (Lago et al., Applied Energy 2021)"),
+        (
+            "smard/Gro_handelspreise_202401010000_202501010000_Stunde.csv",
+            "Bundesnetzagentur | SMARD.de (CC BY 4.0)",
+        ),
+    ],
+)
+def test_each_source_gets_its_own_credit(shared_data, tmp_path, source, credit):
+    run = tmp_path / "run"
+    argv = [
+        "train",
+        str(shared_data / source),
+        "--out",
+        str(run),
+        "--epochs",
+        "2",
+        "--to",
+        "2024-06-30",
+    ]
+    assert main([*argv, "--batch-size", "16", "--gif-every", "1"]) == 0
+    assert json.loads((run / "run.json").read_text())["data"]["credit"] == credit
+    with np.load(run / "samples.npz") as samples:  # what the GIF's frames say
+        assert str(samples["subtitle"]).endswith(f"· data: {credit}")
+    if source.startswith("smard"):
+        report = tmp_path / "report"
+        argv = ["evaluate", str(run), str(shared_data / source), "--from", "2024-07-01"]
+        argv += ["--n", "50", "--out", str(report)]
+        assert main(argv) == 0
+        assert f"Data: {credit}." in (report / "report.md").read_text()

@@ -314,7 +314,7 @@ def cmd_animate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from tsgan.config import TrainConfig
-    from tsgan.data import daily_curves, load_prices
+    from tsgan.data import daily_curves, data_credit, load_prices
     from tsgan.evaluate import evaluate, write_report
 
     if args.n < 2 or args.n_per_day < 2:
@@ -324,9 +324,8 @@ def cmd_evaluate(args) -> int:
         raise CliError(f"{report}: exists and is not a directory (--out is a report folder)")
     gan = _load_model(args.model)
     run = Path(args.model) if Path(args.model).is_dir() else Path(args.model).parent
-    test = daily_curves(load_prices(args.test_sources, zone=args.zone, tz=args.tz)).loc[
-        args.date_from : args.date_to
-    ]
+    test_prices = load_prices(args.test_sources, zone=args.zone, tz=args.tz)
+    test = daily_curves(test_prices).loc[args.date_from : args.date_to]
     if test.empty:
         raise CliError("no test day in the selected range")
     if args.train:
@@ -354,9 +353,11 @@ def cmd_evaluate(args) -> int:
         flush=True,
     )
     if gan.condition is not None:
-        return _evaluate_conditional(gan, run, test, train, args)
+        return _evaluate_conditional(gan, run, test, train, args, data_credit(test_prices))
     results = evaluate(lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed)
-    out = write_report(results, test, args.out, title=f"tsgan evaluation of {run}")
+    out = write_report(
+        results, test, args.out, title=f"tsgan evaluation of {run}", credit=data_credit(test_prices)
+    )
     matched = results["matched"]
     for key in ("delta_es", "crps_mean", "one_nn_accuracy", "coverage"):
         row = "  ".join(f"{name} {matched[name][key]['mean']:.3g}" for name in matched)
@@ -365,7 +366,7 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _evaluate_conditional(gan, run: Path, test, train, args) -> int:
+def _evaluate_conditional(gan, run: Path, test, train, args, credit: str | None) -> int:
     from tsgan.evaluate import evaluate_conditional, write_conditional_report
     from tsgan.scenarios import day_generator
 
@@ -379,7 +380,11 @@ def _evaluate_conditional(gan, run: Path, test, train, args) -> int:
         seed=args.seed,
     )
     out = write_conditional_report(
-        results, test, args.out, title=f"tsgan evaluation by condition of {run} ({gan.condition})"
+        results,
+        test,
+        args.out,
+        title=f"tsgan evaluation by condition of {run} ({gan.condition})",
+        credit=credit,
     )
     for key in ("es", "vs", "crps"):
         row = "  ".join(f"{name} {results['scores'][name][key]:.4g}" for name in results["scores"])

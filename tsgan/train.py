@@ -25,7 +25,7 @@ import tsgan
 from tsgan.atomic import atomic_path, write_atomic
 from tsgan.callbacks import EpochProgress, TrainingAnimation, TrainingHealth
 from tsgan.config import RunError, TrainConfig
-from tsgan.data import DataError, daily_curves, demo_prices, load_prices
+from tsgan.data import DataError, daily_curves, data_credit, demo_prices, load_prices
 from tsgan.data.calendar import CALENDAR_FEATURES
 from tsgan.data.formats import TZ
 from tsgan.model import PriceGAN, load_model
@@ -365,6 +365,7 @@ def train(
     zone = prices.attrs.get("zone")
     span = f"{curves.index[0]:%Y-%m-%d}..{curves.index[-1]:%Y-%m-%d}"
     label = "DEMO DATA (synthetic)" if config.demo else f"{zone or ''} {span}".strip()
+    credit = None if config.demo else data_credit(prices)  # per source, as the licences ask
     epoch_ends: list[float] = []  # for the training speed in run.json
     health = TrainingHealth()  # NaN: stop, the last finite weights kept; imbalance: warn
     callbacks = [
@@ -381,8 +382,7 @@ def train(
             real=curves,
             every=config.frame_every,
             seed=config.seed,
-            subtitle=f"tsgan · {label}"
-            + ("" if config.demo else " · data: Bundesnetzagentur | SMARD.de"),
+            subtitle=f"tsgan · {label}" + (f" · data: {credit}" if credit else ""),
             prior=prior,
         )
         callbacks.append(animation)
@@ -396,6 +396,7 @@ def train(
                 "sources": list(config.sources) or prices.attrs.get("sources", []),
                 "files": len(prices.attrs.get("sources", [])),
                 "format": prices.attrs.get("format"),
+                "credit": data_credit(prices),
                 "zone": zone or "not stated in the data",
                 "from": f"{curves.index[0]:%Y-%m-%d}",
                 "to": f"{curves.index[-1]:%Y-%m-%d}",

@@ -5,12 +5,13 @@ from tsgan.data.curves import daily_curves, hour_columns
 from tsgan.data.demo import demo_prices
 from tsgan.data.errors import DataError
 from tsgan.data.fetch import fetch_prices
-from tsgan.data.prices import load_prices
+from tsgan.data.prices import data_credit, load_prices
 
 __all__ = [
     "DataError",
     "calendar_features",
     "daily_curves",
+    "data_credit",
     "demo_prices",
     "fetch_prices",
     "hour_columns",

@@ -194,3 +194,33 @@ def per_day_resolution(prices: pd.Series, *, where: str = "prices", tz: str = TZ
             f"{grid[i]}-minute grid of that day"
         )
     return mode
+
+
+# Who to credit for prices read in each format (the start of the format's name → credit).
+CREDITS = {
+    "SMARD": "Bundesnetzagentur | SMARD.de (CC BY 4.0)",
+    "smard": "Bundesnetzagentur | SMARD.de (CC BY 4.0)",
+    "Energy-Charts": "Bundesnetzagentur | SMARD.de (CC BY 4.0), via Energy-Charts",
+    "energy-charts": "Bundesnetzagentur | SMARD.de (CC BY 4.0), via Energy-Charts",
+    "ENTSO-E": "ENTSO-E Transparency Platform",
+    "epftoolbox": "EPEX SPOT, via epftoolbox (Lago et al., Applied Energy 2021)",
+    "tsgan demo": "synthetic (tsgan demo data)",
+}
+
+
+def data_credit(prices: pd.Series) -> str | None:
+    """The credit line for the sources of loaded prices (None for a plain table).
+
+    Example:
+        >>> s = pd.Series(dtype=float)
+        >>> s.attrs["format"] = "ENTSO-E CSV (legacy), SMARD CSV"
+        >>> data_credit(s)
+        'ENTSO-E Transparency Platform; Bundesnetzagentur | SMARD.de (CC BY 4.0)'
+    """
+    formats = [f.strip() for f in str(prices.attrs.get("format") or "").split(",")]
+    found = [
+        next((credit for start, credit in CREDITS.items() if f.startswith(start)), None)
+        for f in formats
+    ]
+    credits = list(dict.fromkeys(c for c in found if c))
+    return "; ".join(credits) or None

@@ -285,7 +285,7 @@ def evaluate_conditional(
 
 
 def conditional_report_markdown(
-    results: dict, *, title: str = "tsgan evaluation by condition"
+    results: dict, *, title: str = "tsgan evaluation by condition", credit: str | None = None
 ) -> str:
     """The conditional evaluation as Markdown: scores, DM tests, by day type and season.
 
@@ -303,6 +303,7 @@ def conditional_report_markdown(
     lines = [
         f"# {title}",
         "",
+        *([f"Data: {credit}.", ""] if credit else []),
         f"Every test day ({results['n_test_days']} days, {results['test_range'][0]}..{results['test_range'][1]}) "
         f"is scored against {results['n_per_day']} scenarios generated for its own {lvl}. Baselines are "
         f"fitted on the same {results['n_train_days']} training days ({results['train_range'][0]}.."
@@ -385,6 +386,7 @@ def write_conditional_report(
     out: str | Path,
     *,
     title: str = "tsgan evaluation by condition",
+    credit: str | None = None,
 ) -> Path:
     """Write ``metrics.json``, ``report.md`` and ``fan_charts.png`` (four test days) into ``out``.
 
@@ -397,7 +399,9 @@ def write_conditional_report(
     out.mkdir(parents=True, exist_ok=True)
     clean = {k: v for k, v in results.items() if not k.startswith("_")}
     write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
-    write_atomic(out / "report.md", conditional_report_markdown(results, title=title))
+    write_atomic(
+        out / "report.md", conditional_report_markdown(results, title=title, credit=credit)
+    )
     dates = pd.DatetimeIndex(test.index)
     types, season = day_types(dates, country=results["country"]), seasons(dates)
     panels = []

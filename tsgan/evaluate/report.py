@@ -164,12 +164,15 @@ def evaluate(
     }
 
 
-def report_markdown(results: dict, *, title: str = "tsgan evaluation") -> str:
+def report_markdown(
+    results: dict, *, title: str = "tsgan evaluation", credit: str | None = None
+) -> str:
     """One table (model, baselines, floor side by side) and the Diebold–Mariano tests."""
     names = list(results["matched"])
     lines = [
         f"# {title}",
         "",
+        *([f"Data: {credit}.", ""] if credit else []),
         f"Test days: {results['n_test_days']} ({results['test_range'][0]}..{results['test_range'][1]}); "
         f"training days: {results['n_train_days']} ({results['train_range'][0]}..{results['train_range'][1]}).",
         "",
@@ -217,7 +220,12 @@ def report_markdown(results: dict, *, title: str = "tsgan evaluation") -> str:
 
 
 def write_report(
-    results: dict, test: pd.DataFrame, out: str | Path, *, title: str = "tsgan evaluation"
+    results: dict,
+    test: pd.DataFrame,
+    out: str | Path,
+    *,
+    title: str = "tsgan evaluation",
+    credit: str | None = None,
 ) -> Path:
     """Write ``metrics.json``, ``report.md`` and the figures into ``out``."""
     from tsgan.plotting import evaluation_figures, save_figure
@@ -226,7 +234,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     clean = {k: v for k, v in results.items() if not k.startswith("_")}
     write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
-    write_atomic(out / "report.md", report_markdown(results, title=title))
+    write_atomic(out / "report.md", report_markdown(results, title=title, credit=credit))
     for name, fig in evaluation_figures(test.to_numpy(), results["_samples"]["model"]).items():
         save_figure(fig, out / f"{name}.png")
     return out
