@@ -458,3 +458,14 @@ def test_each_source_gets_its_own_credit(shared_data, tmp_path, source, credit):
         argv += ["--n", "50", "--out", str(report)]
         assert main(argv) == 0
         assert f"Data: {credit}." in (report / "report.md").read_text()
+
+
+def test_version_action_and_short_flags(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("tsgan ")
+    run = tmp_path / "run"
+    argv = ["train", "--demo", "--from", "2024-12-01", "--epochs", "1", "--batch-size", "16"]
+    assert main([*argv, "-o", str(run)]) == 0
+    assert main(["sample", str(run), "-n", "4", "-o", str(tmp_path / "s.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 4

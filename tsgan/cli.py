@@ -400,10 +400,19 @@ def _evaluate_conditional(gan, run: Path, test, train, args, credit: str | None)
 # --------------------------------------------------------------------------- the parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tsgan")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0.0.0"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tsgan", description="GANs for daily day-ahead electricity price curves.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--version", action="version", version=f"tsgan {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("data", help="load price files and report what is in them")
@@ -438,7 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zone", default="DE-LU")
     p.add_argument("--start", required=True, help="first delivery day YYYY-MM-DD")
     p.add_argument("--end", required=True, help="last delivery day YYYY-MM-DD")
-    p.add_argument("--out", required=True, help=".csv or .parquet file")
+    p.add_argument("-o", "--out", required=True, help=".csv or .parquet file")
     p.add_argument("--source", choices=("energy-charts", "smard"), default="energy-charts")
     p.add_argument("--cache-dir", default="data/cache", help="download cache (default: data/cache)")
     p.add_argument("--base-url", help="API root (for mirrors)")
@@ -449,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--demo", action="store_true", help="train on the built-in demo market (synthetic)"
     )
-    p.add_argument("--out", help="run directory")
+    p.add_argument("-o", "--out", help="run directory")
     p.add_argument("--zone")
     p.add_argument(
         "--tz", help="time zone of naive times and delivery days (default Europe/Berlin)"
@@ -502,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="delivery days, for a model trained with --condition",
     )
     p.add_argument("--n-per-day", type=int, metavar="N", help="scenarios per date")
-    p.add_argument("--n", type=int, help="number of scenarios (a model without conditions)")
+    p.add_argument("-n", "--n", type=int, help="number of scenarios (a model without conditions)")
     levels = p.add_mutually_exclusive_group()
     levels.add_argument("--level", type=float, help="daily mean price (EUR/MWh) of every date")
     levels.add_argument("--levels", metavar="FILE.csv", help="a CSV of date,level")
@@ -512,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one row per delivery interval (time,scenario,price; 23/25 rows on DST days)",
     )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help=".csv or .parquet file")
+    p.add_argument("-o", "--out", required=True, help=".csv or .parquet file")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("evaluate", help="score a model against held-out real days and baselines")
@@ -529,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="time zone of naive times and delivery days (default Europe/Berlin)",
         default="Europe/Berlin",
     )
-    p.add_argument("--n", type=int, default=2000, help="generated curves")
+    p.add_argument("-n", "--n", type=int, default=2000, help="generated curves")
     p.add_argument(
         "--n-per-day",
         type=int,
@@ -538,14 +547,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenarios per test day for a conditional model (default 500)",
     )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, metavar="REPORT_DIR")
+    p.add_argument("-o", "--out", required=True, metavar="REPORT_DIR")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("animate", help="re-render a run's animation from its stored samples")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--fps", type=float, default=12.0)
     p.add_argument("--every", type=int, default=1)
-    p.add_argument("--out", help=".gif or .mp4 (default: RUN_DIR/training.gif)")
+    p.add_argument("-o", "--out", help=".gif or .mp4 (default: RUN_DIR/training.gif)")
     p.set_defaults(func=cmd_animate)
     return parser
 
@@ -559,11 +568,6 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.version:
-        from importlib.metadata import version
-
-        print(f"tsgan {version('tsgan')}")
-        return 0
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
