@@ -451,7 +451,7 @@ def test_each_source_gets_its_own_credit(shared_data, tmp_path, source, credit):
     assert main([*argv, "--batch-size", "16", "--gif-every", "1"]) == 0
     assert json.loads((run / "run.json").read_text())["data"]["credit"] == credit
     with np.load(run / "samples.npz") as samples:  # what the GIF's frames say
-        assert str(samples["subtitle"]).endswith(f"· data: {credit}")
+        assert str(samples["subtitle"]).endswith(f"\ndata: {credit}")
     if source.startswith("smard"):
         report = tmp_path / "report"
         argv = ["evaluate", str(run), str(shared_data / source), "--from", "2024-07-01"]

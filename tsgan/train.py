@@ -382,7 +382,7 @@ def train(
             real=curves,
             every=config.frame_every,
             seed=config.seed,
-            subtitle=f"tsgan · {label}" + (f" · data: {credit}" if credit else ""),
+            subtitle=f"tsgan · {label}" + (f"\ndata: {credit}" if credit else ""),  # 2 lines
             prior=prior,
         )
         callbacks.append(animation)
