@@ -341,3 +341,39 @@ def test_fit_rejects_non_finite_curves_after_adapt(curves):
     conditions[0, 0] = np.inf
     with pytest.raises(ValueError, match="NaN or infinite"):
         gan.fit((curves.to_numpy(), conditions), epochs=1, verbose=0)
+
+
+def test_a_seed_makes_the_whole_model_reproducible(curves):
+    """No keras.utils.set_random_seed: the seed alone fixes weights, dropout and noise."""
+
+    def trained(seed):
+        gan = PriceGAN(**TINY, seed=seed, dropout=0.1)
+        gan.compile()
+        gan.fit(curves, epochs=2, batch_size=32, verbose=0)
+        return gan
+
+    a, b, c = trained(3), trained(3), trained(4)
+    for u, v in zip(a.weights, b.weights, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(u), keras.ops.convert_to_numpy(v))
+    np.testing.assert_array_equal(a.generate(20, seed=0), b.generate(20, seed=0))
+    assert not np.allclose(a.generate(20, seed=0), c.generate(20, seed=0))
+
+
+def test_predict_and_call_give_prices_in_eur_per_mwh(curves):
+    gan = tiny(ema=0.9)
+    gan.fit(curves, epochs=2, batch_size=32, verbose=0)
+    noise = keras.random.normal((50, TINY["latent_dim"]), seed=7)
+    expected = gan.generate(50, seed=7)
+    np.testing.assert_allclose(gan.predict(noise, verbose=0), expected, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(gan(noise)), expected, rtol=1e-4, atol=1e-3
+    )
+    assert 0 < expected.mean() < 150  # EUR/MWh, not the generator's (-1, 1)
+
+    level = PriceGAN(**TINY, condition="calendar+level")
+    level.compile()
+    level.fit(curves, epochs=1, batch_size=32, verbose=0)
+    conditions = level.encode_conditions(["2024-07-07", "2024-01-15"], [12.5, 140.0])
+    z = keras.ops.convert_to_numpy(keras.random.normal((2, TINY["latent_dim"]), seed=1))
+    prices = level.predict(np.concatenate([z, conditions], axis=1), verbose=0)
+    np.testing.assert_allclose(prices.mean(axis=1), [12.5, 140.0], rtol=1e-4)

@@ -23,6 +23,20 @@ def _require_tensorflow() -> None:
         )
 
 
+def _layer_seed(seed: int, layer: int) -> int:
+    """A seed of its own for each layer, from the model's seed."""
+    return int(np.random.SeedSequence([int(seed), layer]).generate_state(1)[0] // 2)
+
+
+def _init(seed: int | None, layer: int):
+    """Glorot-uniform initial weights (Keras' default), seeded per layer when ``seed`` is."""
+    return (
+        "glorot_uniform"
+        if seed is None
+        else keras.initializers.GlorotUniform(_layer_seed(seed, layer))
+    )
+
+
 def build_generator(
     n_steps: int,
     latent_dim: int,
@@ -31,10 +45,12 @@ def build_generator(
     condition_dim: int = 0,
     residual: bool = False,
     name: str = "generator",
+    seed: int | None = None,
 ) -> keras.Model:
     """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense → tanh``.
 
-    With ``residual=True`` each block's output is concatenated with its input.
+    With ``residual=True`` each block's output is concatenated with its input. An int
+    ``seed`` fixes the initial weights (None: Keras' global random state).
 
     Example:
         >>> build_generator(24, 8, [16]).output_shape
@@ -43,11 +59,13 @@ def build_generator(
     inputs = keras.Input((latent_dim + condition_dim,), name="noise")
     h = inputs  # (B, latent + cond)
     for i, n in enumerate(units):
-        x = layers.Dense(n, use_bias=False, name=f"dense_{i}")(h)
+        x = layers.Dense(n, use_bias=False, kernel_initializer=_init(seed, i), name=f"dense_{i}")(h)
         x = layers.BatchNormalization(name=f"bn_{i}")(x)
         x = layers.ReLU(name=f"relu_{i}")(x)
         h = layers.Concatenate(name=f"skip_{i}")([h, x]) if residual else x
-    outputs = layers.Dense(n_steps, activation="tanh", name="curve")(h)  # (B, n_steps)
+    outputs = layers.Dense(
+        n_steps, activation="tanh", kernel_initializer=_init(seed, len(units)), name="curve"
+    )(h)  # (B, n_steps)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -59,8 +77,11 @@ def build_discriminator(
     pac: int = 1,
     dropout: float = 0.2,
     name: str = "discriminator",
+    seed: int | None = None,
 ) -> keras.Model:
     """``pac`` packed curves (and conditions) → ``Dense → LeakyReLU(0.2) → Dropout`` → one logit.
+
+    An int ``seed`` fixes the initial weights and the dropout masks.
 
     Example:
         >>> build_discriminator(24, [16], pac=2).input_shape
@@ -69,11 +90,12 @@ def build_discriminator(
     inputs = keras.Input(((n_steps + condition_dim) * pac,), name="packed_curves")
     h = inputs  # (B/pac, pac * (n_steps + cond))
     for i, n in enumerate(units):
-        h = layers.Dense(n, name=f"dense_{i}")(h)
+        h = layers.Dense(n, kernel_initializer=_init(seed, 100 + i), name=f"dense_{i}")(h)
         h = layers.LeakyReLU(0.2, name=f"leaky_{i}")(h)
         if dropout:
-            h = layers.Dropout(dropout, name=f"dropout_{i}")(h)
-    outputs = layers.Dense(1, name="logit")(h)  # (B/pac, 1)
+            drop_seed = None if seed is None else _layer_seed(seed, 200 + i)
+            h = layers.Dropout(dropout, seed=drop_seed, name=f"dropout_{i}")(h)
+    outputs = layers.Dense(1, kernel_initializer=_init(seed, 100 + len(units)), name="logit")(h)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -128,7 +150,9 @@ class PriceGAN(keras.Model):
         residual: concatenate each generator block's input to its output.
         ema: decay of an exponential moving average of the generator weights used by
             ``generate`` (None = off).
-        seed: seed of the training noise.
+        seed: seed of everything random in the model: the initial weights, the dropout
+            masks and the training noise, so that the same seed, data and settings give the
+            same trained model (None: Keras' global random state).
 
     Example:
         >>> import tsgan
@@ -200,7 +224,7 @@ class PriceGAN(keras.Model):
         self.seed = seed
 
         g_args = (self.n_steps, self.latent_dim, self.generator_units)
-        g_kw = {"condition_dim": self.condition_dim, "residual": self.residual}
+        g_kw = {"condition_dim": self.condition_dim, "residual": self.residual, "seed": seed}
         self.generator = build_generator(*g_args, **g_kw)
         self.discriminator = build_discriminator(
             self.n_steps,
@@ -208,6 +232,7 @@ class PriceGAN(keras.Model):
             condition_dim=self.condition_dim,
             pac=self.pac,
             dropout=self.dropout,
+            seed=seed,
         )
         self.ema_generator = (
             build_generator(*g_args, **g_kw, name="ema_generator") if self.ema else None
@@ -442,8 +467,25 @@ class PriceGAN(keras.Model):
     # ------------------------------------------------------------------ training
 
     def call(self, inputs, training: bool = False):
-        """Noise (with conditions concatenated) → curves in the transformed space."""
-        return self.generator(inputs, training=training)
+        """Noise (with conditions concatenated) → curves in EUR/MWh, as ``generate`` makes them.
+
+        So ``gan(noise)`` and ``gan.predict(noise)`` give prices (float32), from the EMA
+        weights when ``ema`` is on (outside training) and, with the level condition, with
+        each day's mean equal to its level (the last condition column).
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
+            >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
+            >>> noise = keras.random.normal((3, 4), seed=1)
+            >>> bool(np.allclose(gan.predict(noise, verbose=0), gan.generate(3, seed=1), rtol=1e-4))
+            True
+        """
+        net = self.generator if training or self.ema_generator is None else self.ema_generator
+        eur = self._from_unit_tensor(net(inputs, training=training))  # (B, n) EUR/MWh
+        if self.has_level:
+            conditions = inputs[:, self.latent_dim :]
+            eur = eur - ops.mean(eur, axis=-1, keepdims=True) + self._level(conditions)
+        return eur
 
     def fit(self, x=None, y=None, *, batch_size=None, shuffle=True, **kwargs):
         """``keras.Model.fit``, adapting the price transform first if it was never fitted.
@@ -725,7 +767,10 @@ class PriceGAN(keras.Model):
         return out
 
     def _sample(self, noise):
-        """Noise (+ conditions) → curves in EUR/MWh (float32), one compiled call per chunk."""
+        """Noise (+ conditions) → curves in EUR/MWh (float32), one compiled call per chunk.
+
+        The level of a level-conditioned model is imposed afterwards, in float64.
+        """
         net = self.ema_generator if self.ema_generator is not None else self.generator
         return self._from_unit_tensor(net(noise, training=False))
 
