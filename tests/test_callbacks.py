@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tsgan import PriceGAN, TrainingAnimation
-from tsgan.callbacks import TrainingHealth
+from tsgan.callbacks import EpochProgress, TrainingHealth
 from tsgan.cli import main
 from tsgan.gifwriter import GifStream
 
@@ -160,3 +160,23 @@ def test_health_warns_once_when_the_discriminator_wins(curves, loss, caplog):
     tiny_gan.compile()
     tiny_gan.fit(curves, epochs=10, batch_size=32, verbose=0, callbacks=[healthy])
     assert healthy.warnings == [] and healthy.message is None
+
+
+def test_progress_plain_lines_in_a_log_and_one_bar_in_a_terminal(curves, capsys):
+    gan = PriceGAN(**TINY)
+    gan.compile()
+    lines: list[str] = []
+    plain = EpochProgress(lines.append, terminal=False, every_seconds=1e9)
+    gan.fit(curves, epochs=30, batch_size=32, verbose=0, callbacks=[plain])
+    assert [line.split()[1] for line in lines] == ["1/30", "30/30"]  # first, then the last
+    assert "s/epoch" in lines[-1] and "0:00 left" in lines[-1]
+    every = EpochProgress(lines.append, terminal=False, every_seconds=0.0)
+    gan.fit(curves, epochs=5, batch_size=32, verbose=0, callbacks=[every])
+    assert len(lines) == 2 + 5
+
+    capsys.readouterr()
+    bar = EpochProgress(lines.append, terminal=True)
+    gan.fit(curves, epochs=5, batch_size=32, verbose=0, callbacks=[bar])
+    out = capsys.readouterr().out
+    assert len(lines) == 7  # nothing written line by line
+    assert out.count("\n") == 1 and out.endswith("\n") and "5/5" in out and "g_loss" in out

@@ -469,3 +469,10 @@ def test_version_action_and_short_flags(tmp_path, capsys):
     assert main([*argv, "-o", str(run)]) == 0
     assert main(["sample", str(run), "-n", "4", "-o", str(tmp_path / "s.csv")]) == 0
     assert len(pd.read_csv(tmp_path / "s.csv")) == 4
+
+
+def test_quiet_training_prints_only_its_last_line(tmp_path, capsys):
+    argv = ["train", "--demo", "--from", "2024-12-01", "--epochs", "3", "--batch-size", "16"]
+    assert main([*argv, "-q", "--no-gif", "-o", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("finished: 3 epochs on 31 days")

@@ -245,3 +245,15 @@ def test_a_partial_chunk_is_fetched_again_and_never_cached(api, shared_data, tmp
         start="2024-03-01", end="2024-03-10", base_url=api.url, cache_dir=tmp_path, chunk_days=10
     )
     assert len(api.requests) == before + 1 and len(again) == len(got)
+
+
+def test_progress_line_per_chunk(api, tmp_path):
+    lines: list[str] = []
+    fetch_prices(
+        start="2024-01-01", end="2024-03-15", base_url=api.url, chunk_days=31, progress=lines.append
+    )
+    assert lines == [
+        "energy-charts DE-LU 2024-01-01..2024-01-31 (1/3)",
+        "energy-charts DE-LU 2024-02-01..2024-03-02 (2/3)",
+        "energy-charts DE-LU 2024-03-03..2024-03-15 (3/3)",
+    ]

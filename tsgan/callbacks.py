@@ -339,39 +339,71 @@ def render_animation(
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """One line per epoch: epoch, the tracked metrics, seconds per epoch and time left.
+    """Training progress: one updating line in a terminal, plain lines in a log.
+
+    In a terminal it is Keras' own progress bar (``keras.utils.Progbar``, one line that
+    updates: epoch, the losses, time per epoch and time left). In a log or CI, where an
+    updating line would pile up, it writes a plain line for the first epoch, then at most
+    one every ``every_seconds``, and the last.
 
     Args:
-        write: called with each line (``print`` by default).
+        write: where plain lines go (``print`` by default).
+        terminal: use the progress bar; None: when standard output is a terminal.
+        every_seconds: the least time between two plain lines.
 
     Example:
         >>> progress = EpochProgress()   # gan.fit(curves, epochs=300, callbacks=[progress])
     """
 
-    def __init__(self, write=print) -> None:
+    def __init__(
+        self, write=print, *, terminal: bool | None = None, every_seconds: float = 10.0
+    ) -> None:
         super().__init__()
         self.write = write
+        self.terminal = terminal
+        self.every_seconds = float(every_seconds)
 
     def on_train_begin(self, logs=None) -> None:
         import time
 
         self._clock = time.perf_counter
         self._start = self._clock()
-        self._first_epoch = None
+        self._first_epoch, self._last_line = None, -float("inf")
+        terminal = sys.stdout.isatty() if self.terminal is None else self.terminal
+        total = int(self.params.get("epochs") or 1)
+        self._bar = (
+            keras.utils.Progbar(total, stateful_metrics=LOGS, unit_name="epoch")
+            if terminal
+            else None
+        )
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         logs = logs or {}
         total = int(self.params.get("epochs") or epoch + 1)
+        if self._bar is not None:
+            self._bar.update(epoch + 1, values=[(k, float(logs[k])) for k in LOGS if k in logs])
+            self._shown = epoch + 1
+            return
         now = self._clock()
         if self._first_epoch is None:  # the first epoch includes tracing: time the rest apart
             self._first_epoch, self._after_first = epoch, now
         done = epoch - self._first_epoch
+        last = epoch + 1 == total or getattr(self.model, "stop_training", False)
+        if not (done == 0 or last or now - self._last_line >= self.every_seconds):
+            return
+        self._last_line = now
         per_epoch = (now - self._after_first) / done if done else now - self._start
         left = per_epoch * (total - epoch - 1)
         metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in LOGS if k in logs)
         width = len(str(total))
         eta = f"{int(left // 60)}:{int(left % 60):02d} left" if done else "(first epoch: tracing)"
-        self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.2f} s/epoch  {eta}")
+        self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.3f} s/epoch  {eta}")
+
+    def on_train_end(self, logs=None) -> None:
+        bar = getattr(self, "_bar", None)
+        if bar is not None and getattr(self, "_shown", 0) < bar.target:  # stopped: end the line
+            sys.stdout.write("\n")
+            sys.stdout.flush()
 
 
 class TrainingHealth(keras.callbacks.Callback):

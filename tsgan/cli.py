@@ -115,6 +115,7 @@ def cmd_fetch(args) -> int:
         source=args.source,
         cache_dir=args.cache_dir,
         base_url=args.base_url,
+        progress=None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)),
     )
     out = Path(args.out)
     frame = prices.rename_axis("time").reset_index()
@@ -187,13 +188,14 @@ def cmd_train(args) -> int:
     _import_keras()
     from tsgan.train import Terminated, train
 
-    print(
-        f"training on {'DEMO DATA (synthetic)' if config.demo else ', '.join(config.sources)} → {config.out}"
-    )
+    if not args.quiet:
+        print(
+            f"training on {'DEMO DATA (synthetic)' if config.demo else ', '.join(config.sources)} → {config.out}"
+        )
     try:
         summary = train(
             config,
-            progress=lambda line: print(line, flush=True),
+            progress=None if args.quiet else (lambda line: print(line, flush=True)),
             resume=bool(args.resume),
             checkpoint_seconds=args.checkpoint_every,
         )
@@ -451,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", choices=("energy-charts", "smard"), default="energy-charts")
     p.add_argument("--cache-dir", default="data/cache", help="download cache (default: data/cache)")
     p.add_argument("--base-url", help="API root (for mirrors)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("train", help="train a GAN on daily curves and watch it learn")
@@ -486,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gif.add_argument("--no-gif", action="store_true", help="no animation")
     p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress, only the final line and errors"
+    )
     p.add_argument(
         "--checkpoint-every",
         type=float,

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,7 @@ def fetch_prices(
     timeout: float = 30.0,
     retries: int = 3,
     backoff: float = 1.0,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.Series:
     """Download day-ahead prices for local delivery days ``start..end`` (inclusive).
 
@@ -78,6 +80,7 @@ def fetch_prices(
         chunk_days: days per Energy-Charts request.
         timeout: seconds to wait for one response.
         retries: further tries after a failed request.
+        progress: called with one line per chunk fetched (or read from the cache).
         backoff: seconds before the first retry; doubled each time.
 
     Returns:
@@ -99,10 +102,10 @@ def fetch_prices(
     client = _Client(timeout=timeout, retries=retries, backoff=backoff)
     if source == "energy-charts":
         parts = _energy_charts(
-            client, base_url or ENERGY_CHARTS_URL, zone, first, last, chunk_days, cache
+            client, base_url or ENERGY_CHARTS_URL, zone, first, last, chunk_days, cache, progress
         )
     else:
-        parts = _smard(client, base_url or SMARD_URL, zone, first, last, cache)
+        parts = _smard(client, base_url or SMARD_URL, zone, first, last, cache, progress=progress)
     series = merge_parts(parts) if parts else pd.Series(dtype="float64")
     local_day = series.index.tz_localize(None).normalize() if len(series) else series.index
     series = series[(local_day >= pd.Timestamp(first)) & (local_day <= pd.Timestamp(last))]
@@ -229,9 +232,11 @@ def _energy_charts(
     last: dt.date,
     chunk_days: int,
     cache: Path | None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Part]:
     parts = []
     a = first
+    chunks = -(-((last - first).days + 1) // chunk_days)
     while a <= last:
         b = min(a + dt.timedelta(days=chunk_days - 1), last)
         query = urllib.parse.urlencode({"bzn": zone, "start": a.isoformat(), "end": b.isoformat()})
@@ -239,6 +244,8 @@ def _energy_charts(
         cache_file = cache / f"{a}_{b}.json" if cache is not None else None
         logger.info("fetching %s", url)
         parts.append(_cached_get(client, url, cache_file, complete=b < _today(), days=(a, b)))
+        if progress is not None:
+            progress(f"energy-charts {zone} {a}..{b} ({len(parts)}/{chunks})")
         a = b + dt.timedelta(days=1)
     return parts
 
@@ -251,6 +258,7 @@ def _smard(
     last: dt.date,
     cache: Path | None,
     resolution: str = "hour",
+    progress: Callable[[str], None] | None = None,
 ) -> list[Part]:
     if zone not in SMARD_FILTERS:
         raise DataError(
@@ -276,4 +284,7 @@ def _smard(
         cache_file = cache / name if cache is not None else None
         complete = t_next is not None and t_next <= today_ms
         parts.append(_cached_get(client, f"{root}/{name}", cache_file, complete=complete))
+        if progress is not None:
+            week = pd.Timestamp(t, unit="ms", tz="UTC").tz_convert(TZ)
+            progress(f"smard {zone} week of {week:%Y-%m-%d} ({len(parts)} fetched)")
     return parts
