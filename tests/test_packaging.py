@@ -57,3 +57,13 @@ def test_licence_and_typing_marker_ship_with_the_package():
     assert "LICENSE" in (meta.get_all("License-File") or [])
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert importlib.resources.files("tsgan").joinpath("py.typed").is_file()
+
+
+def test_extras_and_citation():
+    extras = set(metadata().get_all("Provides-Extra") or [])
+    assert {"test", "video", "notebooks", "dev"} <= extras
+    citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert citation.startswith("cff-version: 1.2.0")
+    # every data source tsgan credits is cited
+    for publisher in ("Bundesnetzagentur | SMARD.de", "ENTSO-E", "Energy-Charts", "Lago"):
+        assert publisher in citation, publisher
