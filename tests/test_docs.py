@@ -34,3 +34,28 @@ def test_atomic_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatch):
+    """The README's Python API block, verbatim, from a folder with ../shared beside it."""
+    from .conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Python API", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    work = tmp_path / "project"
+    work.mkdir()
+    (tmp_path / "shared").symlink_to(shared_data.parent, target_is_directory=True)
+    monkeypatch.chdir(work)
+    namespace: dict = {}
+    exec(compile(block, "README.md (Python API)", "exec"), namespace)
+    assert namespace["scenarios"].shape == (1000, 24)
+    assert namespace["five"].shape == (5, 24) and 0 < namespace["five"].mean() < 300
+    assert (work / "runs" / "api" / "model.keras").is_file()
+    assert (work / "runs" / "api" / "training.gif").is_file()
+    days = namespace["days"]
+    np = namespace["np"]
+    np.testing.assert_allclose(
+        days.groupby("date")[[f"h{h:02d}" for h in range(24)]].mean().mean(axis=1),
+        [60.0, 95.0],
+        rtol=1e-6,
+    )
