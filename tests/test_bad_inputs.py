@@ -250,7 +250,7 @@ CASES = [
     (
         "animate to .txt",
         ["animate", "{good_run}", "--out", "{tmp}/a.txt"],
-        "a.txt: write .gif or .mp4",
+        "a.txt: write .gif, .mp4, .webp, .png",
     ),
     (
         "animate a folder without samples",

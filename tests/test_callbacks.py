@@ -180,3 +180,16 @@ def test_progress_plain_lines_in_a_log_and_one_bar_in_a_terminal(curves, capsys)
     out = capsys.readouterr().out
     assert len(lines) == 7  # nothing written line by line
     assert out.count("\n") == 1 and out.endswith("\n") and "5/5" in out and "g_loss" in out
+
+
+@pytest.mark.parametrize(("suffix", "kind"), [(".webp", "WEBP"), (".png", "PNG")])
+def test_animate_writes_the_format_of_the_suffix(trained, tmp_path, suffix, kind):
+    _, _, run = trained
+    out = tmp_path / f"again{suffix}"
+    assert main(["animate", str(run), "--out", str(out), "--fps", "4"]) == 0
+    image = Image.open(out)
+    assert image.format == kind and image.n_frames == 5 and image.size == (720, 288)
+    image.seek(1)
+    image.load()  # WebP tells a frame's duration once the frame is read
+    assert image.info["duration"] == 250
+    assert not list(tmp_path.glob(".*"))  # no temporary file left

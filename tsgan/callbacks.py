@@ -291,7 +291,7 @@ def render_animation(
 
     Args:
         samples: the ``samples.npz`` a :class:`TrainingAnimation` wrote.
-        out: the ``.gif`` or ``.mp4`` to write.
+        out: the animation to write: ``.gif``, ``.mp4``, ``.webp`` or ``.png`` (APNG), by suffix.
         fps: frames per second.
         every: keep every ``every``-th stored frame (and the last).
         dpi: resolution.

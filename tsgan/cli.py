@@ -301,9 +301,11 @@ def cmd_animate(args) -> int:
 
     if args.every < 1:
         raise CliError(f"--every must be at least 1, got {args.every}")
+    from tsgan.renderer import ANIMATION_SUFFIXES
+
     out = Path(args.out) if args.out else None
-    if out is not None and out.suffix.lower() not in (".gif", ".mp4"):
-        raise CliError(f"{out}: write .gif or .mp4 (chosen by the suffix)")
+    if out is not None and out.suffix.lower() not in ANIMATION_SUFFIXES:
+        raise CliError(f"{out}: write {', '.join(ANIMATION_SUFFIXES)} (chosen by the suffix)")
     run = Path(args.run_dir)
     samples = run / SAMPLES_FILE
     if not samples.is_file():
@@ -560,7 +562,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--fps", type=float, default=12.0)
     p.add_argument("--every", type=int, default=1)
-    p.add_argument("-o", "--out", help=".gif or .mp4 (default: RUN_DIR/training.gif)")
+    p.add_argument(
+        "-o", "--out", help=".gif, .mp4, .webp or .png (APNG) (default: RUN_DIR/training.gif)"
+    )
     p.set_defaults(func=cmd_animate)
     return parser
 

@@ -49,14 +49,65 @@ def store_samples(path: Path, **arrays) -> None:
         np.savez(handle, **arrays)
 
 
+ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png")  # the format follows the suffix
+
+
 def open_writer(path: Path, fps: float):
-    """A GIF stream, or a video writer for ``.mp4`` (needs imageio-ffmpeg)."""
+    """The writer for the suffix: a GIF stream, an ``.mp4`` video (needs imageio-ffmpeg),
+    or an animated WebP or PNG (APNG) written by Pillow."""
     from tsgan.gifwriter import GifStream
     from tsgan.plotting import plot_palette
 
-    if path.suffix.lower() == ".mp4":
+    suffix = path.suffix.lower()
+    if suffix not in ANIMATION_SUFFIXES:
+        raise ValueError(f"{path}: write {', '.join(ANIMATION_SUFFIXES)} (chosen by the suffix)")
+    if suffix == ".mp4":
         return _Mp4(path, fps)
+    if suffix in (".webp", ".png"):
+        return _PillowAnimation(path, fps)
     return GifStream(path, fps=fps, palette=plot_palette())
+
+
+class _PillowAnimation:
+    """Animated WebP or PNG: frames kept PNG-compressed in memory, the file written (under a
+    temporary name, then renamed) when the animation is closed."""
+
+    def __init__(self, path: Path, fps: float) -> None:
+        self.path, self.duration = path, round(1000 / fps)
+        self.frames: list[bytes] = []
+
+    def append(self, frame: np.ndarray) -> None:
+        import io
+
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, format="PNG", compress_level=1)
+        self.frames.append(buffer.getvalue())
+
+    def publish(self) -> None:  # complete only when closed
+        pass
+
+    def close(self) -> None:
+        import io
+
+        from PIL import Image
+
+        if not self.frames:
+            return
+        images = [Image.open(io.BytesIO(b)).convert("RGB") for b in self.frames]
+        kind = "WEBP" if self.path.suffix.lower() == ".webp" else "PNG"
+        options = {"lossless": True, "method": 4} if kind == "WEBP" else {"optimize": False}
+        with atomic_path(self.path) as tmp:
+            images[0].save(
+                tmp,
+                format=kind,
+                save_all=True,
+                append_images=images[1:],
+                duration=self.duration,
+                loop=0,
+                **options,
+            )
 
 
 class _Mp4:
