@@ -242,9 +242,8 @@ def build_model(config: TrainConfig, curves: pd.DataFrame) -> PriceGAN:
     except (TypeError, ValueError) as err:  # a [model] setting of the wrong kind or range
         raise RunError(f"[model] settings: {' '.join(str(err).split())}") from None
     gan.compile()
-    gan.adapt(
-        curves.to_numpy()
-    )  # the level's scaling, recorded in run.json, is the curves' transform
+    # the level's scaling, recorded in run.json, is the curves' transform
+    gan.adapt(curves.to_numpy())
     return gan
 
 

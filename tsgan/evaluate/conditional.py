@@ -21,7 +21,7 @@ from tsgan.atomic import write_atomic
 from tsgan.data.calendar import DAY_TYPES, SEASONS, day_types, seasons
 from tsgan.evaluate.baselines import gaussian_copula
 from tsgan.evaluate.metrics import crps_per_hour, energy_terms, variogram_scores
-from tsgan.evaluate.report import diebold_mariano, stratified_halves
+from tsgan.evaluate.report import dm_tests, stratified_halves
 
 # generate(dates, levels or None, n_per_day, seed) -> (len(dates), n_per_day, n_steps) EUR/MWh
 DayGenerate = Callable[[pd.DatetimeIndex, np.ndarray | None, int, int], np.ndarray]
@@ -204,19 +204,7 @@ def evaluate_conditional(
         per_day[name] = per_day_scores(X, Y)
     names = list(candidates)
     scores = {n: {s: float(per_day[n][s].mean()) for s in SCORES} for n in names}
-    dm = {
-        other: {
-            s: dict(
-                zip(
-                    ("statistic", "p_value"),
-                    diebold_mariano(per_day["model"][s], per_day[other][s]),
-                    strict=True,
-                )
-            )
-            for s in SCORES
-        }
-        for other in names[1:]
-    }
+    dm = dm_tests(per_day, names[1:], SCORES)
     types, season = day_types(dates, country=country), seasons(dates)
     by_type = {
         DAY_TYPES[t]: {"days": int((types == t).sum())}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,35 @@ def diebold_mariano(loss_a: np.ndarray, loss_b: np.ndarray) -> tuple[float, floa
     return float(stat), float(2 * norm.sf(abs(stat)))
 
 
+def dm_tests(
+    per_day: dict[str, dict[str, np.ndarray]], others: Iterable[str], scores: Iterable[str]
+) -> dict:
+    """Diebold–Mariano tests of the model's per-day scores against each other generator.
+
+    ``per_day[name][score]`` holds one score per test day; the result is
+    ``{other: {score: {"statistic", "p_value"}}}`` (negative statistic: the model is better).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> days = {"model": {"es": rng.normal(0, 1, 200)}, "b": {"es": rng.normal(1, 1, 200)}}
+        >>> dm_tests(days, ["b"], ["es"])["b"]["es"]["statistic"] < 0
+        True
+    """
+    return {
+        other: {
+            key: dict(
+                zip(
+                    ("statistic", "p_value"),
+                    diebold_mariano(per_day["model"][key], per_day[other][key]),
+                    strict=True,
+                )
+            )
+            for key in scores
+        }
+        for other in others
+    }
+
+
 def evaluate(
     generate: Generate,
     test: pd.DataFrame,
@@ -114,19 +143,7 @@ def evaluate(
     for name, sample in candidates.items():
         full[name] = score(sample, Y, T, bandwidths=bandwidths, seed=seed)
         per_day[name] = {"es": energy_terms(sample, Y)[0], "vs": variogram_scores(sample, Y)}
-    dm = {
-        name: {
-            key: dict(
-                zip(
-                    ("statistic", "p_value"),
-                    diebold_mariano(per_day["model"][key], per_day[name][key]),
-                    strict=True,
-                )
-            )
-            for key in ("es", "vs")
-        }
-        for name in samplers
-    }
+    dm = dm_tests(per_day, samplers, ("es", "vs"))
 
     rows: dict[str, list[dict]] = {name: [] for name in ("model", *samplers, "floor")}
     for k in range(splits):
