@@ -420,10 +420,10 @@ def test_sigkill_leaves_a_run_that_resumes(tmp_path):
         assert Image.open(run / "training.gif").n_frames == len(samples["epochs"])
 
 
-def test_default_frames_stay_near_300():
-    assert TrainConfig(demo=True, out="x").frame_every == 5  # 1500 epochs → 300 frames
-    assert TrainConfig(demo=True, out="x", epochs=250).frame_every == 1
-    assert TrainConfig(demo=True, out="x", epochs=600, gif_every=1).frame_every == 1
+def test_animation_settings_left_out_take_the_animation_defaults():
+    assert TrainConfig(demo=True, out="x").animation_settings == {}  # 300 paced frames
+    given = TrainConfig(demo=True, out="x", gif_every=2, gif_size="640x360", gif_hold=0.5)
+    assert given.animation_settings == {"every": 2, "size": (640, 360), "hold": 0.5}
 
 
 @pytest.mark.parametrize("out", ["runs/😀 Straße", 'a"quote\\back', "C:\\Users\\me\\runs"])

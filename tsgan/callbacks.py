@@ -9,14 +9,23 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from tsgan.model import LOGS
-from tsgan.plotting import curve_ylim
-from tsgan.renderer import SAMPLES_FILE, Renderer, Settings
+from tsgan.plotting import DEFAULT_SIZE, curve_ylim, stat_bins, stat_shares, theme_rc
+from tsgan.renderer import (
+    MAX_FRAMES,
+    SAMPLES_FILE,
+    Settings,
+    align_by_fraction,
+    figure_for,
+    frame_epochs,
+    open_writer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,31 +40,45 @@ __all__ = [
 
 
 class TrainingAnimation(keras.callbacks.Callback):
-    """Render generated curves over real ones next to the losses, epoch by epoch, as a GIF.
+    """Render generated curves over real ones, their distribution and the losses, as a GIF.
 
     Each frame shows, left, a sample of real days (grey) and the curves generated from a
     fixed latent batch drawn once at the start of training (colour), on y-limits fixed from
-    the real data's quantiles; right, ``d_loss`` and ``g_loss`` up to this epoch on an x-axis
-    fixed to the planned number of epochs. Frames are drawn, encoded and written by a
-    separate process, so training does not wait for matplotlib, and streamed to the file:
-    memory does not grow with the number of epochs, and after every frame the GIF on disk
-    is a complete, valid file (written under a temporary name and renamed), so an
-    exception or Ctrl-C loses nothing already drawn. A path ending in ``.mp4`` writes a
-    video instead (needs ``imageio-ffmpeg``; it is finished when training ends).
+    the real data's quantiles; middle, histograms of the daily mean and daily spread of
+    ``n_dist`` generated days over those of all real days, on fixed bins, with their overlap;
+    right, ``d_loss`` and ``g_loss`` up to this epoch on an x-axis fixed to the planned
+    number of epochs. Frames are drawn, encoded and written by a separate process, so
+    training does not wait for matplotlib, and streamed to the file: memory does not grow
+    with the number of epochs, and after every frame the GIF on disk is a complete, valid
+    file (written under a temporary name and renamed), so an exception or Ctrl-C loses
+    nothing already drawn. The suffix chooses the format: ``.gif``, ``.mp4`` (needs
+    ``imageio-ffmpeg``), ``.webp`` or ``.png`` (APNG); all but GIF are finished when
+    training ends.
+
+    By default every epoch is drawn up to ``frames`` epochs; beyond, half the frames are
+    spread evenly and half log-spaced from the first epoch, since early epochs change the
+    curves fastest (:func:`tsgan.renderer.frame_epochs`). The last frame stays ``hold``
+    seconds.
 
     At the end it writes ``losses.png`` (the whole history) and ``samples.png`` (the last
-    frame) next to the animation, and ``samples.npz``: the generated curves of every
-    rendered epoch, the real sample and the losses, from which ``tsgan animate`` re-renders
-    the animation with other settings without retraining.
+    frame) next to the animation, and ``samples.npz``: the generated curves and histograms
+    of every rendered epoch, the real sample and the losses, from which ``tsgan animate``
+    re-renders the animation with other settings without retraining.
 
     Args:
-        path: the ``.gif`` (or ``.mp4``) to write; its folder is created.
+        path: the animation to write; its folder is created.
         real: real daily curves in EUR/MWh (array or DataFrame); a sample of them is drawn.
-        every: render every ``every``-th epoch (and always the last).
+        every: render every ``every``-th epoch (and always the last); None: ``frames``
+            frames, denser early.
+        frames: the most frames when ``every`` is None.
         n_samples: generated curves per frame.
         n_real: real curves drawn in grey.
+        n_dist: generated days in the distribution panel (0: no panel).
         fps: frames per second.
-        dpi: resolution of the frames (72 gives 720×288 pixels).
+        size: ``(width, height)`` of a frame in pixels.
+        theme: ``"light"`` or ``"dark"``.
+        title: shown before the epoch counter.
+        hold: seconds the last frame stays.
         seed: seed of the fixed latent batch and of the real sample.
         conditions: ``(n_samples, condition_dim)`` raw conditions for a model with a raw
             ``condition_dim``. A model with a named ``condition`` needs none: the frame
@@ -64,7 +87,8 @@ class TrainingAnimation(keras.callbacks.Callback):
             kind, one colour each (``real`` must then be a DataFrame indexed by date).
         subtitle: a small caption (data source, zone) in the corner.
         prior: a resumed run's earlier segment, whose frames open the animation:
-            ``{"history": {log: values}, "epochs": [...], "generated": (k, S, n)}``.
+            ``{"history": {log: values}, "epochs": [...], "generated": (k, S, n)}`` and
+            optionally ``"shares"``: ``(k, groups, 2, n_bins)``.
 
     Example:
         >>> import tsgan
@@ -79,24 +103,32 @@ class TrainingAnimation(keras.callbacks.Callback):
         path: str | os.PathLike,
         *,
         real=None,
-        every: int = 1,
+        every: int | None = None,
+        frames: int = MAX_FRAMES,
         n_samples: int = 12,
         n_real: int = 80,
+        n_dist: int = 500,
         fps: float = 12.0,
-        dpi: int = 72,
+        size: tuple[int, int] = DEFAULT_SIZE,
+        theme: str = "light",
+        title: str = "",
+        hold: float = 2.0,
         seed: int = 0,
         conditions: np.ndarray | None = None,
         subtitle: str = "",
         prior: dict | None = None,
     ) -> None:
         super().__init__()
-        if every < 1:
+        if every is not None and every < 1:
             raise ValueError(f"every must be at least 1, got {every}")
+        if frames < 2:
+            raise ValueError(f"frames must be at least 2, got {frames}")
+        theme_rc(theme)  # a wrong theme fails here, not in the drawing process
         self.path = Path(path)
-        self.every = int(every)
-        self.n_samples = int(n_samples)
-        self.fps = float(fps)
-        self.dpi = int(dpi)
+        self.every, self.frames = every, int(frames)
+        self.n_samples, self.n_dist = int(n_samples), int(n_dist)
+        self.fps, self.size, self.theme = float(fps), tuple(size), theme
+        self.title, self.hold = title, float(hold)
         self.seed = int(seed)
         self.conditions = conditions
         self.subtitle = subtitle
@@ -112,6 +144,7 @@ class TrainingAnimation(keras.callbacks.Callback):
             self.ylim = None
         self.real_all = real
         self.real, self.real_groups, self.groups = None, None, ()
+        self.real_by_group: list[np.ndarray] = []  # all real days of each shown group
         self.epochs_rendered: list[int] = list(prior["epochs"]) if prior else []
         self._process = None
         self._pending = bytearray()  # messages not yet in the drawing process's pipe
@@ -121,14 +154,33 @@ class TrainingAnimation(keras.callbacks.Callback):
     def on_train_begin(self, logs=None) -> None:
         model = self.model
         self.total_epochs = int(self.params.get("epochs") or 1)
+        self._schedule = set(
+            frame_epochs(self.total_epochs, self.frames)
+            if self.every is None
+            else range(self.every, self.total_epochs + 1, self.every)
+        )
         rng = np.random.default_rng(self.seed)
+        n_all = max(self.n_dist, self.n_samples)
         if model.condition is not None:
-            self._fixed_conditions(model, rng)
-        elif self.real_all is not None:
-            pick = rng.choice(
-                len(self.real_all), min(self.n_real, len(self.real_all)), replace=False
-            )
-            self.real = self.real_all[np.sort(pick)]
+            self._fixed_conditions(model, rng, n_all)
+        else:
+            if self.real_all is not None:
+                pick = rng.choice(
+                    len(self.real_all), min(self.n_real, len(self.real_all)), replace=False
+                )
+                self.real = self.real_all[np.sort(pick)]
+                self.real_by_group = [self.real_all]
+            self._shown, self._blocks = np.arange(self.n_samples), [slice(0, n_all)]
+            if self.conditions is not None:  # raw conditions: repeated for the histograms
+                self.conditions = np.resize(
+                    np.asarray(self.conditions, "float32"), (n_all, model.condition_dim)
+                )
+        self._n_all = n_all
+        dist = None
+        if self.n_dist and self.real_by_group:
+            self._bins = stat_bins(np.concatenate(self.real_by_group))
+            real_shares = [stat_shares(days, self._bins) for days in self.real_by_group]
+            dist = {"bins": self._bins, "real": np.stack(real_shares)}
         if self.ylim is None:  # no real curves: the scaled range of the training data
             center = keras.ops.convert_to_numpy(model.center)
             scale = float(keras.ops.convert_to_numpy(model.scale))
@@ -142,8 +194,12 @@ class TrainingAnimation(keras.callbacks.Callback):
             n_steps=model.n_steps,
             n_samples=self.n_samples,
             fps=self.fps,
-            dpi=self.dpi,
             subtitle=self.subtitle,
+            size=self.size,
+            theme=self.theme,
+            title=self.title,
+            hold=self.hold,
+            dist=dist,
             groups=self.groups,
             real_groups=self.real_groups,
             prior=self.prior,
@@ -164,8 +220,8 @@ class TrainingAnimation(keras.callbacks.Callback):
         ("summer Sunday", "2025-07-13", 2, 2),
     )
 
-    def _fixed_conditions(self, model, rng: np.random.Generator) -> None:
-        """Conditions of the shown groups, and the real days of each kind."""
+    def _fixed_conditions(self, model, rng: np.random.Generator, n_all: int) -> None:
+        """Conditions of the shown groups (one block of days each), and their real days."""
         from tsgan.data.calendar import day_types, seasons
 
         if self.real_all is None or self.real_dates is None:
@@ -174,8 +230,10 @@ class TrainingAnimation(keras.callbacks.Callback):
             )
         types = day_types(self.real_dates, country=model.country)
         season = seasons(self.real_dates)
-        per_group = max(1, self.n_samples // len(self.SHOWN))
-        self.n_samples = per_group * len(self.SHOWN)
+        n_groups = len(self.SHOWN)
+        per_group = max(1, self.n_samples // n_groups)
+        self.n_samples = per_group * n_groups
+        block = max(per_group, n_all // n_groups)
         reals, groups, dates, levels = [], [], [], []
         for g, (_label, date, day_type, season_no) in enumerate(self.SHOWN):
             mine = np.flatnonzero((types == day_type) & (season == season_no))
@@ -185,13 +243,17 @@ class TrainingAnimation(keras.callbacks.Callback):
                 mine = np.arange(len(self.real_all))
             pick = np.sort(rng.choice(mine, min(self.n_real // 2, len(mine)), replace=False))
             reals.append(self.real_all[pick])
+            self.real_by_group.append(self.real_all[mine])
             groups.append(np.full(len(pick), g))
-            dates += [date] * per_group
-            levels += [float(np.median(self.real_all[mine].mean(axis=1)))] * per_group
+            dates += [date] * block
+            levels += [float(np.median(self.real_all[mine].mean(axis=1)))] * block
         self.real = np.concatenate(reals)
         self.real_groups = np.concatenate(groups)
         self.groups = tuple(label for label, *_ in self.SHOWN)
         self.conditions = model.encode_conditions(dates, levels if model.has_level else None)
+        self._shown = np.concatenate([np.arange(per_group) + g * block for g in range(n_groups)])
+        self._blocks = [slice(g * block, (g + 1) * block) for g in range(n_groups)]
+        self.n_dist = self.n_dist and block * n_groups
 
     def _send(self, message) -> None:
         """Pass a message to the drawing process without ever waiting on the pipe.
@@ -225,14 +287,19 @@ class TrainingAnimation(keras.callbacks.Callback):
         }  # the drawing process keeps the history
         number = epoch + 1
         last = number == self.total_epochs or getattr(self.model, "stop_training", False)
-        curves = None
-        if number % self.every == 0 or last:
+        frame = None
+        if number in self._schedule or last:
             # The same seed every epoch: the same latent batch, so frames are comparable.
-            curves = self.model.generate(
-                self.n_samples, seed=self.seed, conditions=self.conditions
-            ).astype("float32")  # (S, n_steps) EUR/MWh
+            days = self.model.generate(
+                self._n_all, seed=self.seed, conditions=self.conditions
+            )  # EUR/MWh
+            shares = None
+            if self.n_dist and self.real_by_group:
+                shares = np.stack([stat_shares(days[b], self._bins) for b in self._blocks])
+                shares = shares.astype("float32")
+            frame = (days[self._shown].astype("float32"), shares)
             self.epochs_rendered.append(number)
-        self._send((number, logs, curves))
+        self._send((number, logs, frame))
 
     def on_train_end(self, logs=None) -> None:
         self.finish()
@@ -279,22 +346,46 @@ class TrainingAnimation(keras.callbacks.Callback):
         self._raise_if_failed(wait=True, timeout=timeout, last=pickle.dumps(None))
 
 
+def _stored_run(samples: str | os.PathLike) -> dict:
+    """What a ``samples.npz`` holds, as plain arrays (older files lack the histograms)."""
+    with np.load(samples) as data:
+        run = {key: data[key] for key in data.files}
+    run["groups"] = tuple(str(g) for g in run.get("groups", ()))
+    if "real_groups" not in run or not len(run["real_groups"]):
+        run["real_groups"] = None
+    if not len(run["real"]):
+        run["real"] = None
+    return run
+
+
 def render_animation(
-    samples: str | os.PathLike,
+    samples: str | os.PathLike | Sequence[str | os.PathLike],
     out: str | os.PathLike,
     *,
+    labels: Sequence[str] | None = None,
     fps: float = 12.0,
     every: int = 1,
-    dpi: int = 72,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    theme: str = "light",
+    title: str = "",
+    hold: float = 2.0,
 ) -> int:
-    """Re-render an animation from a run's ``samples.npz`` without retraining.
+    """Re-render an animation from a run's ``samples.npz``, or runs side by side.
+
+    Given several ``samples.npz`` files, each frame holds one frame of each run, left to
+    right, aligned by the fraction of training done (a run of 600 epochs at epoch 300 beside
+    a run of 1500 at epoch 750), each headed by its label; the y-axes are shared.
 
     Args:
-        samples: the ``samples.npz`` a :class:`TrainingAnimation` wrote.
+        samples: the ``samples.npz`` a :class:`TrainingAnimation` wrote, or a list of them.
         out: the animation to write: ``.gif``, ``.mp4``, ``.webp`` or ``.png`` (APNG), by suffix.
+        labels: one per run (default: each run's folder name) when comparing.
         fps: frames per second.
         every: keep every ``every``-th stored frame (and the last).
-        dpi: resolution.
+        size: ``(width, height)`` in pixels of one run's frame.
+        theme: ``"light"`` or ``"dark"``.
+        title: shown before the epoch counter.
+        hold: seconds the last frame stays.
 
     Returns:
         The number of frames written.
@@ -302,39 +393,70 @@ def render_animation(
     Example:
         >>> render_animation("runs/demo/samples.npz", "runs/demo/slow.gif", fps=4)  # doctest: +SKIP
         300
+        >>> render_animation(["runs/bce/samples.npz", "runs/wgan/samples.npz"],
+        ...                  "compare.gif", labels=["BCE", "WGAN-GP"])   # doctest: +SKIP
+        300
     """
-    data = np.load(samples)
-    epochs, generated = data["epochs"], data["generated"]
-    keep = [i for i in range(len(epochs)) if i % every == 0 or i == len(epochs) - 1]
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    settings = Settings(
-        path=str(out),
-        real=data["real"] if len(data["real"]) else None,
-        ylim=tuple(data["ylim"]),
-        total_epochs=int(data["total_epochs"]),
-        n_steps=generated.shape[2],
-        n_samples=generated.shape[1],
-        fps=fps,
-        dpi=dpi,
-        subtitle=str(data["subtitle"]),
-        groups=tuple(str(g) for g in data["groups"]) if "groups" in data else (),
-        real_groups=(
-            data["real_groups"] if "real_groups" in data and len(data["real_groups"]) else None
-        ),
-    )
     from tsgan.plotting import render_frame
 
-    r = Renderer(settings)
-    d_loss, g_loss = data["d_loss"], data["g_loss"]
-    for i in keep:
-        n = int(epochs[i])
-        r.writer.append(
-            render_frame(
-                r.figure, epoch=n, generated=generated[i], d_loss=d_loss[:n], g_loss=g_loss[:n]
-            )
+    paths = [samples] if isinstance(samples, (str, os.PathLike)) else list(samples)
+    if not paths:
+        raise ValueError("render_animation: no samples to render")
+    theme_rc(theme)
+    runs = [_stored_run(p) for p in paths]
+    if labels is None:
+        labels = [Path(p).resolve().parent.name for p in paths] if len(runs) > 1 else [""]
+    if len(labels) != len(runs):
+        raise ValueError(f"render_animation: {len(labels)} labels for {len(runs)} runs")
+    ylim = (min(r["ylim"][0] for r in runs), max(r["ylim"][1] for r in runs))
+    figures = []
+    for run, label in zip(runs, labels, strict=True):
+        heading = " · ".join(t for t in (title, label) if t)
+        dist = None
+        if "dist_shares" in run and len(run["dist_shares"]) == len(run["epochs"]):
+            dist = {"bins": run["dist_bins"], "real": run["dist_real"]}
+        settings = Settings(
+            path=str(out),
+            real=run["real"],
+            ylim=ylim,
+            total_epochs=int(run["total_epochs"]),
+            n_steps=run["generated"].shape[2],
+            n_samples=run["generated"].shape[1],
+            fps=fps,
+            subtitle=str(run["subtitle"]),
+            size=tuple(size),
+            theme=theme,
+            title=heading,
+            dist=dist,
+            groups=run["groups"],
+            real_groups=run["real_groups"],
         )
-    r.writer.close()
+        figures.append(figure_for(settings))
+    aligned = align_by_fraction([r["epochs"] for r in runs], [int(r["total_epochs"]) for r in runs])
+    keep = [i for i in range(len(aligned)) if i % every == 0 or i == len(aligned) - 1]
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer = open_writer(out, fps, hold=hold, theme=theme)
+    try:
+        for i in keep:
+            images = []
+            for run, tfig, j in zip(runs, figures, aligned[i], strict=True):
+                e = int(run["epochs"][j])
+                images.append(
+                    render_frame(
+                        tfig,
+                        epoch=e,
+                        generated=run["generated"][j],
+                        d_loss=run["d_loss"][:e],
+                        g_loss=run["g_loss"][:e],
+                        dist=run["dist_shares"][j] if tfig.dist_generated else None,
+                    )
+                )
+            writer.append(np.hstack(images))
+    except BaseException:
+        writer.abort()  # no half-drawn animation under the final name
+        raise
+    writer.close()
     return len(keep)
 
 

@@ -156,6 +156,10 @@ def cmd_train(args) -> int:
         "condition": args.condition,
         "country": args.country,
         "gif_every": args.gif_every,
+        "gif_size": args.size,
+        "gif_theme": args.theme,
+        "gif_title": args.title,
+        "gif_hold": args.hold,
         "gif": False if args.no_gif else None,
         "overwrite": args.overwrite or None,
     }
@@ -298,20 +302,39 @@ def cmd_sample(args) -> int:
 def cmd_animate(args) -> int:
     _import_keras()  # tsgan.callbacks imports Keras: keep TensorFlow's start-up chatter quiet
     from tsgan.callbacks import SAMPLES_FILE, render_animation
+    from tsgan.plotting import theme_rc
+    from tsgan.renderer import ANIMATION_SUFFIXES, parse_size
 
     if args.every < 1:
         raise CliError(f"--every must be at least 1, got {args.every}")
-    from tsgan.renderer import ANIMATION_SUFFIXES
-
+    if args.fps <= 0 or (args.hold is not None and not 0 <= args.hold <= 600):
+        raise CliError("--fps must be above 0 and --hold 0 to 600 seconds")
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in ANIMATION_SUFFIXES:
         raise CliError(f"{out}: write {', '.join(ANIMATION_SUFFIXES)} (chosen by the suffix)")
-    run = Path(args.run_dir)
-    samples = run / SAMPLES_FILE
-    if not samples.is_file():
-        raise CliError(f"{samples}: no stored samples (train with the animation on)")
-    out = out or run / "training.gif"
-    n = render_animation(samples, out, fps=args.fps, every=args.every)
+    runs = [Path(r) for r in args.run_dirs]
+    if len(runs) > 1 and out is None:
+        raise CliError("several runs are drawn side by side into one file: give -o/--out")
+    if args.labels is not None and len(args.labels) != len(runs):
+        raise CliError(f"{len(args.labels)} --label for {len(runs)} runs: give one per run")
+    for run in runs:
+        if not (run / SAMPLES_FILE).is_file():
+            raise CliError(f"{run / SAMPLES_FILE}: no stored samples (train with the animation on)")
+    try:
+        size = parse_size(args.size) if args.size else None
+        theme_rc(args.theme or "light")
+    except ValueError as err:
+        raise CliError(f"--{err}") from None
+    look = {"size": size, "theme": args.theme, "title": args.title, "hold": args.hold}
+    out = out or runs[0] / "training.gif"
+    n = render_animation(
+        [r / SAMPLES_FILE for r in runs] if len(runs) > 1 else runs[0] / SAMPLES_FILE,
+        out,
+        labels=args.labels,
+        fps=args.fps,
+        every=args.every,
+        **{k: v for k, v in look.items() if v is not None},
+    )
     print(f"wrote {n} frames to {out}")
     return 0
 
@@ -413,6 +436,14 @@ def _version() -> str:
         return "0.0.0"
 
 
+def _animation_flags(p: argparse.ArgumentParser) -> None:
+    """The animation's look, the same for ``train`` and ``animate``."""
+    p.add_argument("--size", metavar="WIDTHxHEIGHT", help="pixels of a frame (default 720x288)")
+    p.add_argument("--theme", help="light (default) or dark")
+    p.add_argument("--title", help="shown before the epoch counter")
+    p.add_argument("--hold", type=float, metavar="SECONDS", help="the last frame stays (default 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tsgan", description="GANs for daily day-ahead electricity price curves.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
@@ -490,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="render every N-th epoch (default: at most 300 frames)",
     )
     gif.add_argument("--no-gif", action="store_true", help="no animation")
+    _animation_flags(p)
     p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
     p.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, only the final line and errors"
@@ -558,12 +590,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True, metavar="REPORT_DIR")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("animate", help="re-render a run's animation from its stored samples")
-    p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("--fps", type=float, default=12.0)
-    p.add_argument("--every", type=int, default=1)
+    p = sub.add_parser(
+        "animate",
+        help="re-render a run's animation from its stored samples, or runs side by side",
+    )
     p.add_argument(
-        "-o", "--out", help=".gif, .mp4, .webp or .png (APNG) (default: RUN_DIR/training.gif)"
+        "run_dirs", nargs="+", metavar="RUN_DIR", help="a run; several: side by side, by label"
+    )
+    p.add_argument("--fps", type=float, default=12.0)
+    p.add_argument("--every", type=int, default=1, help="keep every N-th stored frame")
+    p.add_argument(
+        "--label",
+        action="append",
+        dest="labels",
+        metavar="TEXT",
+        help="one per RUN_DIR when comparing (default: the folder names)",
+    )
+    _animation_flags(p)
+    p.add_argument(
+        "-o",
+        "--out",
+        help=".gif, .mp4, .webp or .png (APNG) (default: RUN_DIR/training.gif; required "
+        "for several runs)",
     )
     p.set_defaults(func=cmd_animate)
     return parser

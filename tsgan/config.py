@@ -109,7 +109,12 @@ class TrainConfig:
     condition: str | None = None  # None, "calendar" or "calendar+level"
     country: str = "DE"  # the holiday calendar of the calendar condition
     gif: bool = True
-    gif_every: int | None = None  # None: every epoch up to 300 frames, then spread out
+    gif_every: int | None = None  # None: every epoch up to 300 frames, then denser early
+    # the animation's look; None: TrainingAnimation's defaults (720x288, light, 2 s)
+    gif_size: str | None = None  # WIDTHxHEIGHT of a frame, in pixels
+    gif_theme: str | None = None  # "light" or "dark"
+    gif_title: str | None = None  # shown before the epoch counter
+    gif_hold: float | None = None  # seconds the last frame stays
     overwrite: bool = False
     model: dict = field(default_factory=dict)
 
@@ -130,6 +135,16 @@ class TrainConfig:
             or (self.gif_every is not None and self.gif_every < 1)
         ):
             raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
+        from tsgan.plotting import theme_rc
+        from tsgan.renderer import parse_size
+
+        try:
+            self.gif_size is None or parse_size(self.gif_size)
+            self.gif_theme is None or theme_rc(self.gif_theme)
+        except ValueError as err:
+            raise RunError(str(err)) from None
+        if self.gif_hold is not None and not 0 <= self.gif_hold <= 600:
+            raise RunError(f"gif_hold must be 0 to 600 seconds, got {self.gif_hold}")
         if not self.demo and not self.sources:
             raise RunError("give a data SOURCE or --demo")
         if self.demo and self.sources:
@@ -155,9 +170,18 @@ class TrainConfig:
     _TOML_NAMES: ClassVar[dict[str, str]] = {"date_from": "from", "date_to": "to"}
 
     @property
-    def frame_every(self) -> int:
-        """Render every n-th epoch: ``gif_every``, or enough to keep the GIF near 300 frames."""
-        return self.gif_every or max(1, -(-self.epochs // 300))
+    def animation_settings(self) -> dict:
+        """The animation's settings that were given, as ``TrainingAnimation`` arguments."""
+        from tsgan.renderer import parse_size
+
+        given = {
+            "every": self.gif_every,
+            "size": None if self.gif_size is None else parse_size(self.gif_size),
+            "theme": self.gif_theme,
+            "title": self.gif_title,
+            "hold": self.gif_hold,
+        }
+        return {k: v for k, v in given.items() if v is not None}
 
     def to_toml(self) -> str:
         """The settings as TOML text (``None`` values are left out)."""

@@ -44,6 +44,7 @@ class GifStream:
         loop: 0 to loop forever.
         palette: ``(k, 3)`` uint8 RGB colours for every frame (k ≤ 255); by default a
             median cut of the first frame, which misses colours that appear later.
+        hold: seconds the last frame stays before the animation loops (at least a frame).
 
     Example:
         >>> import tempfile
@@ -65,10 +66,13 @@ class GifStream:
         colors: int = 64,
         loop: int = 0,
         palette: np.ndarray | None = None,
+        hold: float = 0.0,
     ) -> None:
         self.path = Path(path)
         self.part = self.path.with_name(f".{self.path.name}.part")
         self.delay_cs = max(2, round(100 / fps))  # GIF delays are in 1/100 s
+        self.hold_cs = min(65535, max(self.delay_cs, round(100 * hold)))
+        self._last_delay_at = 0  # where in the stream the last frame's delay is written
         self.colors = int(np.clip(colors, 2, 255))
         self.loop = loop
         self.n_frames = 0
@@ -119,6 +123,7 @@ class GifStream:
             self._file.write(
                 b"\x21\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", self.loop) + b"\x00"
             )
+        self._last_delay_at = self._file.tell() + 4  # control block: 21 F9 04 flags DELAY
         self._file.write(encoded)
         self._file.flush()
         self.n_frames += 1
@@ -165,8 +170,16 @@ class GifStream:
             return
         with atomic_path(self.path) as tmp:
             shutil.copyfile(self.part, tmp)
-            with open(tmp, "ab") as handle:
+            with open(tmp, "r+b") as handle:
+                handle.seek(self._last_delay_at)  # the last frame is held
+                handle.write(struct.pack("<H", self.hold_cs))
+                handle.seek(0, os.SEEK_END)
                 handle.write(b"\x3b")  # the GIF trailer
+
+    def abort(self) -> None:
+        """Stop without publishing the frames not yet published; remove the stream file."""
+        self._file.close()
+        self.part.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Publish the last frames and remove the stream file."""

@@ -57,6 +57,114 @@ def _legend_above(ax, *, ncol: int) -> None:
     )
 
 
+# The colours of each theme: the figure's background and text, and what recedes (grid, notes).
+THEMES = {
+    "light": {
+        "background": "#ffffff",
+        "foreground": "#000000",
+        "grid": "#cccccc",
+        "muted": "#666666",
+    },
+    "dark": {
+        "background": "#16191f",
+        "foreground": "#e8e8e8",
+        "grid": "#444a55",
+        "muted": "#a0a0a0",
+    },
+}
+DEFAULT_SIZE = (720, 288)  # pixels of a training animation's frame
+
+
+def theme_rc(theme: str) -> dict[str, str]:
+    """Matplotlib settings (for ``matplotlib.rc_context``) that draw a figure in a theme.
+
+    Example:
+        >>> theme_rc("dark")["figure.facecolor"]
+        '#16191f'
+    """
+    if theme not in THEMES:
+        raise ValueError(f"theme must be one of {', '.join(THEMES)}, got {theme!r}")
+    c = THEMES[theme]
+    return {
+        "figure.facecolor": c["background"],
+        "axes.facecolor": c["background"],
+        "savefig.facecolor": c["background"],
+        "text.color": c["foreground"],
+        "axes.labelcolor": c["foreground"],
+        "axes.edgecolor": c["muted"],
+        "xtick.color": c["foreground"],
+        "ytick.color": c["foreground"],
+        "grid.color": c["grid"],
+        "legend.labelcolor": c["foreground"],
+    }
+
+
+def frame_geometry(size: tuple[int, int]) -> tuple[tuple[float, float], float]:
+    """Figure size (inches) and dpi that give ``size`` pixels with text that grows with them.
+
+    The default 720 × 288 pixels is 10 × 4 inches at 72 dpi; a bigger frame gets a higher dpi
+    (the same text, sharper) and, if its shape differs, more room in the longer direction.
+
+    Example:
+        >>> frame_geometry((1440, 576))
+        ((10.0, 4.0), 144.0)
+    """
+    width, height = size
+    dpi = 72.0 * min(width / DEFAULT_SIZE[0], height / DEFAULT_SIZE[1])
+    return (width / dpi, height / dpi), dpi
+
+
+def daily_stats(curves: np.ndarray) -> np.ndarray:
+    """The daily mean and the daily spread (max − min) of each curve, shape ``(2, n)``.
+
+    Example:
+        >>> daily_stats(np.array([[10.0, 30.0]])).tolist()
+        [[20.0], [20.0]]
+    """
+    curves = np.asarray(curves, dtype="float64")
+    return np.stack([curves.mean(axis=1), curves.max(axis=1) - curves.min(axis=1)])
+
+
+def stat_bins(real: np.ndarray, n_bins: int = 28) -> np.ndarray:
+    """Fixed histogram bins ``(2, n_bins + 1)`` of the daily mean and spread of real days.
+
+    Example:
+        >>> stat_bins(np.random.default_rng(0).normal(50, 10, (100, 24)), 4).shape
+        (2, 5)
+    """
+    bins = []
+    for values in daily_stats(real):
+        lo, hi = np.quantile(values, [0.005, 0.995])
+        pad = 0.15 * max(hi - lo, 1.0)
+        bins.append(np.linspace(lo - pad, hi + pad, n_bins + 1))
+    return np.asarray(bins)
+
+
+def stat_shares(curves: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """The share of curves in each bin of the daily mean and spread, shape ``(2, n_bins)``.
+
+    Shares are of all curves: days outside the bins are missing from the histogram.
+
+    Example:
+        >>> stat_shares(np.array([[10.0, 30.0]]), np.array([[0, 15, 30], [0, 15, 30]])).tolist()
+        [[0.0, 1.0], [0.0, 1.0]]
+    """
+    stats = daily_stats(curves)
+    return np.asarray(
+        [np.histogram(v, bins=b)[0] / max(len(v), 1) for v, b in zip(stats, bins, strict=True)]
+    )
+
+
+def overlap(p: np.ndarray, q: np.ndarray) -> float:
+    """Histogram overlap Σ min(p, q) of two share histograms: 1 when they match, 0 when apart.
+
+    Example:
+        >>> overlap(np.array([0.5, 0.5]), np.array([0.0, 1.0]))
+        0.5
+    """
+    return float(np.minimum(p, q).sum())
+
+
 @dataclass
 class TrainingFigure:
     """A figure whose generated curves and losses are redrawn cheaply, frame after frame."""
@@ -72,9 +180,15 @@ class TrainingFigure:
     marker: object
     title: object
     epochs: int
+    size: tuple[int, int] = DEFAULT_SIZE
+    rc: dict = field(default_factory=dict)  # the theme, in force whenever the figure draws
+    heading: str = ""
     loss_limits: tuple[float, float] = (0.0, 1.0)
     background: object = None
     animated: list = field(default_factory=list)
+    dist_real: np.ndarray | None = None  # (groups, 2, bins) shares of the real days
+    dist_generated: list = field(default_factory=list)  # [stat][group] stairs
+    dist_notes: list = field(default_factory=list)  # one overlap text per stat
 
 
 def training_figure(
@@ -84,28 +198,84 @@ def training_figure(
     epochs: int,
     ylim: tuple[float, float],
     n_steps: int = 24,
-    dpi: int = 80,
-    figsize: tuple[float, float] = (10.0, 4.0),
+    size: tuple[int, int] = DEFAULT_SIZE,
+    theme: str = "light",
+    title: str = "",
     subtitle: str = "",
     groups: Sequence[str] = (),
     real_groups: np.ndarray | None = None,
+    dist: Mapping[str, np.ndarray] | None = None,
 ) -> TrainingFigure:
-    """Build the two-panel training figure: curves (left) and losses (right).
+    """Build the training figure: curves, the distribution of days, and the losses.
 
-    Real curves are drawn once in thin grey; the generated curves, the losses, the epoch
-    marker and the title are the only artists that change from frame to frame. For a
-    conditional run, ``groups`` names the fixed conditions (e.g. "winter workday", "summer
-    Sunday"): the generated curves come in equal blocks, one per group, and each group's
-    generated and real curves (``real_groups``: the group of each real curve) share a colour.
+    Left, real curves drawn once in thin grey and the generated curves over them. Middle
+    (with ``dist``), the distribution learning: histograms of the daily mean and the daily
+    spread (max − min) of many generated days over those of the real days, on fixed bins,
+    with their overlap (1 = the same histogram). Right, the losses. The generated curves,
+    the histograms, the losses, the epoch marker and the title are the only artists that
+    change from frame to frame. For a conditional run, ``groups`` names the fixed conditions
+    (e.g. "winter workday", "summer Sunday"): generated curves come in equal blocks, one per
+    group, and each group's generated and real curves (``real_groups``: the group of each
+    real curve) share a colour.
+
+    Args:
+        real: real curves (EUR/MWh) drawn in grey, or None.
+        n_generated: generated curves per frame.
+        epochs: planned epochs (the loss axis).
+        ylim: price axis limits.
+        n_steps: values per day.
+        size: ``(width, height)`` of the frame in pixels.
+        theme: ``"light"`` or ``"dark"``.
+        title: shown before the epoch counter.
+        subtitle: a small caption in the top-left corner.
+        groups: names of the fixed conditions of a conditional run.
+        real_groups: the group of each real curve.
+        dist: ``{"bins": (2, n_bins + 1), "real": (groups, 2, n_bins)}``: the bins of the
+            daily mean and spread and the real days' shares (see :func:`stat_shares`).
 
     Example:
         >>> tfig = training_figure(np.zeros((3, 24)), n_generated=2, epochs=10, ylim=(-1, 1))
         >>> render_frame(tfig, epoch=1, generated=np.zeros((2, 24)), d_loss=[1.4], g_loss=[0.7]).shape
-        (320, 800, 3)
+        (288, 720, 3)
     """
+    import matplotlib
+
+    rc = theme_rc(theme)
+    with matplotlib.rc_context(rc):
+        tfig = _build_figure(
+            real,
+            n_generated,
+            epochs,
+            ylim,
+            n_steps,
+            size,
+            rc,
+            title,
+            subtitle,
+            groups,
+            real_groups,
+            dist,
+        )
+        _set_loss_limits(tfig, (0.0, 1.0))
+    tfig.fig.set_layout_engine("none")  # freeze the layout: later redraws must not move panels
+    return tfig
+
+
+def _build_figure(
+    real, n_generated, epochs, ylim, n_steps, size, rc, title, subtitle, groups, real_groups, dist
+) -> TrainingFigure:
+    figsize, dpi = frame_geometry(size)
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    fig.get_layout_engine().set(w_pad=2 / 72, h_pad=2 / 72, wspace=0.03)
     canvas = FigureCanvasAgg(fig)
-    ax_c, ax_l = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
+    foreground, muted = rc["text.color"], rc["axes.edgecolor"]
+    if dist is not None:
+        grid = fig.add_gridspec(1, 3, width_ratios=[1.3, 0.72, 0.9])
+        ax_c, ax_l = fig.add_subplot(grid[0]), fig.add_subplot(grid[2])
+        ax_dist = grid[1].subgridspec(2, 1, hspace=0.0).subplots()
+    else:
+        ax_c, ax_l = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
+        ax_dist = ()
     hours = _hour_axis(ax_c, n_steps)
     ax_c.set_ylim(*ylim)
     labels = list(groups) or [""]
@@ -124,13 +294,13 @@ def training_figure(
                     colors=color,
                     linewidths=0.6,
                     alpha=0.35 if not groups else 0.22,
-                    label=f"real {name} ({len(mine)})" if name else f"real days ({len(mine)})",
+                    label=f"real {name} ({len(mine)})" if name else f"real ({len(mine)})",
                 )
             )
             ax_c.plot(
                 hours,
                 mine.mean(axis=0),
-                color="black" if not groups else color,
+                color=foreground if not groups else color,
                 lw=2.0 if not groups else 1.4,
                 ls="--",
                 label="real mean" if not groups else None,
@@ -154,7 +324,7 @@ def training_figure(
             color=GENERATED_MEAN_COLOR if not groups else color,
             lw=2.2,
             animated=True,
-            label="generated mean" if not groups else None,
+            label="gen. mean" if not groups else None,
         )
         generated.append(collection)
         gen_means.append(mean_line)
@@ -167,37 +337,105 @@ def training_figure(
             transform=ax_c.transAxes,
             ha="right",
             fontsize=7,
-            color="0.35",
+            color=muted,
         )
 
+    dist_generated, dist_notes = [], []
+    if dist is not None:
+        bins, shares = np.asarray(dist["bins"]), np.asarray(dist["real"])
+        top = 1.6 * shares.max(axis=(0, 2))  # fixed heights: room above the real histograms
+        names = ("daily mean", "daily spread")
+        for s, ax in enumerate(ax_dist):
+            stairs = []
+            for g in range(shares.shape[0]):
+                color = GENERATED_COLOR if not groups else GROUP_COLORS[g]
+                ax.stairs(
+                    shares[g, s],
+                    bins[s],
+                    fill=True,
+                    color=REAL_COLOR if not groups else color,
+                    alpha=0.45 if not groups else 0.25,
+                    lw=0,
+                )
+                stairs.append(
+                    ax.stairs(
+                        np.zeros(bins.shape[1] - 1), bins[s], color=color, lw=1.6, animated=True
+                    )
+                )
+            ax.set_xlim(bins[s, 0], bins[s, -1])
+            ax.set_ylim(0, top[s])
+            ax.set_yticks([])
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.tick_params(axis="x", labelsize=7, pad=1)
+            ax.text(0.03, 0.95, names[s], transform=ax.transAxes, va="top", fontsize=7.5)
+            dist_notes.append(
+                ax.text(
+                    0.97,
+                    0.95,
+                    "",
+                    transform=ax.transAxes,
+                    va="top",
+                    ha="right",
+                    fontsize=7.5,
+                    color=muted,
+                    animated=True,
+                )
+            )
+            dist_generated.append(stairs)
+        what = "real (grey) vs generated days" if not groups else "real vs generated days"
+        ax_dist[0].set_title(what, fontsize=8, pad=14, loc="left")
+        ax_dist[1].set_xlabel("EUR/MWh (spread: max − min)", fontsize=8)
+
     ax_l.set_xlim(1, max(epochs, 2))
-    ax_l.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_l.xaxis.set_major_locator(MaxNLocator(4, integer=True))
     ax_l.set_xlabel("epoch")
-    ax_l.set_ylabel("loss")
     ax_l.grid(alpha=0.3)
-    (d_line,) = ax_l.plot(
-        [], [], color=D_COLOR, lw=1.6, label="discriminator (d_loss)", animated=True
-    )
-    (g_line,) = ax_l.plot([], [], color=G_COLOR, lw=1.6, label="generator (g_loss)", animated=True)
-    marker = ax_l.axvline(1, color="0.3", ls=":", lw=1.0, animated=True)
+    (d_line,) = ax_l.plot([], [], color=D_COLOR, lw=1.6, label="D loss", animated=True)
+    (g_line,) = ax_l.plot([], [], color=G_COLOR, lw=1.6, label="G loss", animated=True)
+    marker = ax_l.axvline(1, color=muted, ls=":", lw=1.0, animated=True)
     _legend_above(ax_l, ncol=2)
-    title = fig.suptitle("epoch 0", fontsize=12, fontweight="bold", animated=True)
+    heading = f"{title}  ·  " if title else ""
+    title_artist = fig.suptitle(f"{heading}epoch 0", fontsize=12, fontweight="bold", animated=True)
     if subtitle:
-        fig.text(0.005, 0.995, subtitle, ha="left", va="top", fontsize=7, color="0.4")
+        fig.text(0.005, 0.995, subtitle, ha="left", va="top", fontsize=7, color=muted)
     tfig = TrainingFigure(
-        fig, canvas, ax_c, ax_l, generated, gen_means, d_line, g_line, marker, title, epochs
+        fig,
+        canvas,
+        ax_c,
+        ax_l,
+        generated,
+        gen_means,
+        d_line,
+        g_line,
+        marker,
+        title_artist,
+        epochs,
+        size=tuple(size),
+        rc=rc,
+        heading=heading,
+        dist_real=None if dist is None else np.asarray(dist["real"]),
+        dist_generated=dist_generated,
+        dist_notes=dist_notes,
     )
-    tfig.animated = [*generated, *gen_means, d_line, g_line, marker, title]
-    _set_loss_limits(tfig, (0.0, 1.0))
-    fig.set_layout_engine("none")  # freeze the layout: later redraws must not move the panels
+    tfig.animated = [
+        *generated,
+        *gen_means,
+        *(a for row in dist_generated for a in row),
+        *dist_notes,
+        d_line,
+        g_line,
+        marker,
+        title_artist,
+    ]
     return tfig
 
 
 PLOT_COLORS = (REAL_COLOR, GENERATED_COLOR, GENERATED_MEAN_COLOR, D_COLOR, G_COLOR, *GROUP_COLORS)
 
 
-def plot_palette() -> np.ndarray:
-    """The RGB colours of the training figure, each blended with white, plus a grey ramp.
+def plot_palette(theme: str = "light") -> np.ndarray:
+    """The RGB colours of the training figure, each blended with the theme's background,
+    plus a ramp from the background to the text colour.
 
     A GIF palette built from these keeps every line its own colour in every frame.
 
@@ -207,18 +445,27 @@ def plot_palette() -> np.ndarray:
     """
     from matplotlib.colors import to_rgb
 
+    c = THEMES[theme]
+    background, foreground = (
+        np.asarray(to_rgb(c["background"])),
+        np.asarray(to_rgb(c["foreground"])),
+    )
     alphas = np.linspace(0.1, 1.0, 10)
-    blends = [(1 - a) + a * np.asarray(to_rgb(c)) for c in PLOT_COLORS for a in alphas]
-    greys = [np.full(3, v) for v in np.linspace(0.0, 1.0, 24)]
-    return (np.asarray(blends + greys) * 255).round().astype(np.uint8)
+    blends = [(1 - a) * background + a * np.asarray(to_rgb(k)) for k in PLOT_COLORS for a in alphas]
+    ramp = [(1 - a) * background + a * foreground for a in np.linspace(0.0, 1.0, 24)]
+    greys = [np.full(3, v) for v in np.linspace(0.0, 1.0, 12)]
+    return (np.asarray(blends + ramp + greys) * 255).round().astype(np.uint8)
 
 
 def _set_loss_limits(tfig: TrainingFigure, limits: tuple[float, float]) -> None:
     """Set the loss axis range and redraw the static background (only when it grows)."""
-    tfig.loss_limits = limits
-    tfig.ax_loss.set_ylim(*limits)
-    tfig.canvas.draw()
-    tfig.background = tfig.canvas.copy_from_bbox(tfig.fig.bbox)
+    import matplotlib
+
+    with matplotlib.rc_context(tfig.rc):
+        tfig.loss_limits = limits
+        tfig.ax_loss.set_ylim(*limits)
+        tfig.canvas.draw()
+        tfig.background = tfig.canvas.copy_from_bbox(tfig.fig.bbox)
 
 
 def render_frame(
@@ -228,10 +475,12 @@ def render_frame(
     generated: np.ndarray,
     d_loss: Sequence[float],
     g_loss: Sequence[float],
+    dist: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw one frame and return it as an ``(H, W, 3)`` uint8 RGB array.
 
-    ``d_loss``/``g_loss`` hold one value per epoch from the first up to ``epoch``.
+    ``d_loss``/``g_loss`` hold one value per epoch from the first up to ``epoch``; ``dist``
+    the ``(groups, 2, n_bins)`` shares of many generated days (see :func:`stat_shares`).
     """
     losses = np.asarray([*d_loss, *g_loss], dtype="float64")
     finite = losses[np.isfinite(losses)]
@@ -246,16 +495,29 @@ def render_frame(
     ):
         collection.set_segments([np.column_stack([hours, curve]) for curve in block])
         mean_line.set_ydata(block.mean(axis=0))
+    if tfig.dist_generated:
+        shares = np.zeros_like(tfig.dist_real) if dist is None else np.asarray(dist)
+        for s, (stairs, note) in enumerate(zip(tfig.dist_generated, tfig.dist_notes, strict=True)):
+            for g, artist in enumerate(stairs):
+                artist.set_data(shares[g, s])
+            match = np.mean(
+                [overlap(tfig.dist_real[g, s], shares[g, s]) for g in range(len(stairs))]
+            )
+            note.set_text(f"overlap {match:.0%}" if dist is not None else "")
     x = np.arange(1, len(d_loss) + 1)
     tfig.d_line.set_data(x, d_loss)
     tfig.g_line.set_data(x, g_loss)
     tfig.marker.set_xdata([epoch, epoch])
-    tfig.title.set_text(f"epoch {epoch}/{tfig.epochs}")
+    tfig.title.set_text(f"{tfig.heading}epoch {epoch}/{tfig.epochs}")
     tfig.canvas.restore_region(tfig.background)
     for artist in tfig.animated:
         tfig.fig.draw_artist(artist)
     tfig.canvas.blit(tfig.fig.bbox)
-    return np.asarray(tfig.canvas.buffer_rgba())[..., :3].copy()
+    frame = np.asarray(tfig.canvas.buffer_rgba())[..., :3]
+    width, height = tfig.size
+    if frame.shape[:2] != (height, width):  # never off by a rounding pixel
+        raise RuntimeError(f"frame is {frame.shape[1]}x{frame.shape[0]}, not {width}x{height}")
+    return frame.copy()
 
 
 def loss_figure(history: Mapping[str, Sequence[float]], *, dpi: int = 100) -> Figure:

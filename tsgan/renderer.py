@@ -34,12 +34,17 @@ class Settings:
     n_steps: int
     n_samples: int
     fps: float
-    dpi: int
     subtitle: str
+    size: tuple[int, int] = (720, 288)  # pixels
+    theme: str = "light"
+    title: str = ""
+    hold: float = 2.0  # seconds the last frame stays
+    # the distribution panel: {"bins": (2, n_bins + 1), "real": (groups, 2, n_bins)}
+    dist: dict | None = None
     groups: tuple[str, ...] = ()  # conditional runs: the fixed conditions shown
     real_groups: np.ndarray | None = None  # the group of each real curve
     # a resumed run: the earlier segment's history (log → values) and frames (epochs,
-    # generated curves), drawn again before the new epochs
+    # generated curves, distribution shares), drawn again before the new epochs
     prior: dict | None = None
 
 
@@ -50,11 +55,72 @@ def store_samples(path: Path, **arrays) -> None:
 
 
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png")  # the format follows the suffix
+MAX_FRAMES = 300  # frames of a default animation: a GIF under 3 MB at the default size
 
 
-def open_writer(path: Path, fps: float):
+def frame_epochs(epochs: int, frames: int = MAX_FRAMES) -> list[int]:
+    """The epochs an animation shows: every one up to ``frames``, then denser early on.
+
+    Early epochs change the curves fastest, so once there are more epochs than frames half
+    the frames are spread evenly over the epochs and half log-spaced from the first; the
+    last epoch is always shown.
+
+    Example:
+        >>> frame_epochs(5)
+        [1, 2, 3, 4, 5]
+        >>> late = frame_epochs(1500)
+        >>> len(late) <= 300, late[:5], late[-1], sum(e <= 150 for e in late) > 30
+        (True, [1, 2, 3, 4, 5], 1500, True)
+    """
+    if epochs <= frames:
+        return list(range(1, epochs + 1))
+    half = frames // 2
+    even = np.linspace(epochs / half, epochs, half)
+    chosen = set(np.round(even).astype(int))
+    # log-spaced epochs, stepping up the count until `frames` distinct epochs are chosen
+    for n in range(frames - len(chosen), 10 * frames):
+        early = set(np.round(np.geomspace(1, epochs, n)).astype(int))
+        if len(chosen | early) >= frames:
+            break
+    return [*(int(e) for e in sorted(chosen | early)[: frames - 1]), epochs]
+
+
+def align_by_fraction(epochs: list[np.ndarray], totals: list[int]) -> list[tuple[int, ...]]:
+    """Frames of runs side by side: for each frame of the run with the most, the index of
+    each run's last stored frame at or before the same fraction of its training.
+
+    Example:
+        >>> align_by_fraction([np.array([1, 2, 3, 4]), np.array([5, 10])], [4, 10])
+        [(0, 0), (1, 0), (2, 0), (3, 1)]
+    """
+    fractions = [np.asarray(e) / float(t) for e, t in zip(epochs, totals, strict=True)]
+    lead = fractions[int(np.argmax([len(f) for f in fractions]))]
+    return [
+        tuple(max(0, int(np.searchsorted(f, done + 1e-9)) - 1) for f in fractions) for done in lead
+    ]
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"WIDTHxHEIGHT"`` in pixels (each 120..4096).
+
+    Example:
+        >>> parse_size("1920x1080")
+        (1920, 1080)
+    """
+    try:
+        width, height = (int(v) for v in str(text).lower().split("x"))
+    except ValueError:
+        raise ValueError(
+            f"size must be WIDTHxHEIGHT in pixels (e.g. 1920x1080), got {text!r}"
+        ) from None
+    if not (120 <= width <= 4096 and 120 <= height <= 4096):
+        raise ValueError(f"size {width}x{height}: width and height must be 120 to 4096 pixels")
+    return width, height
+
+
+def open_writer(path: Path, fps: float, *, hold: float = 2.0, theme: str = "light"):
     """The writer for the suffix: a GIF stream, an ``.mp4`` video (needs imageio-ffmpeg),
-    or an animated WebP or PNG (APNG) written by Pillow."""
+    or an animated WebP or PNG (APNG) written by Pillow; the last frame stays ``hold`` s."""
     from tsgan.gifwriter import GifStream
     from tsgan.plotting import plot_palette
 
@@ -62,18 +128,19 @@ def open_writer(path: Path, fps: float):
     if suffix not in ANIMATION_SUFFIXES:
         raise ValueError(f"{path}: write {', '.join(ANIMATION_SUFFIXES)} (chosen by the suffix)")
     if suffix == ".mp4":
-        return _Mp4(path, fps)
+        return _Mp4(path, fps, hold)
     if suffix in (".webp", ".png"):
-        return _PillowAnimation(path, fps)
-    return GifStream(path, fps=fps, palette=plot_palette())
+        return _PillowAnimation(path, fps, hold)
+    return GifStream(path, fps=fps, palette=plot_palette(theme), hold=hold)
 
 
 class _PillowAnimation:
     """Animated WebP or PNG: frames kept PNG-compressed in memory, the file written (under a
     temporary name, then renamed) when the animation is closed."""
 
-    def __init__(self, path: Path, fps: float) -> None:
+    def __init__(self, path: Path, fps: float, hold: float) -> None:
         self.path, self.duration = path, round(1000 / fps)
+        self.hold = max(self.duration, round(1000 * hold))
         self.frames: list[bytes] = []
 
     def append(self, frame: np.ndarray) -> None:
@@ -87,6 +154,9 @@ class _PillowAnimation:
 
     def publish(self) -> None:  # complete only when closed
         pass
+
+    def abort(self) -> None:
+        self.frames = []
 
     def close(self) -> None:
         import io
@@ -104,7 +174,7 @@ class _PillowAnimation:
                 format=kind,
                 save_all=True,
                 append_images=images[1:],
-                duration=self.duration,
+                duration=[self.duration] * (len(images) - 1) + [self.hold],
                 loop=0,
                 **options,
             )
@@ -113,46 +183,65 @@ class _PillowAnimation:
 class _Mp4:
     """An imageio video writer under a temporary name, renamed into place when closed."""
 
-    def __init__(self, path: Path, fps: float) -> None:
+    def __init__(self, path: Path, fps: float, hold: float) -> None:
         import imageio.v2 as imageio
 
         self.path, self.tmp = path, path.with_name(f".{path.stem}.part.mp4")
         self.writer = imageio.get_writer(self.tmp, fps=fps, macro_block_size=8)
+        self.held = max(0, round(hold * fps) - 1)  # a video holds a frame by repeating it
+        self.last: np.ndarray | None = None
 
     def append(self, frame: np.ndarray) -> None:
         self.writer.append_data(frame)
+        self.last = frame
 
     def publish(self) -> None:  # a video is complete only when closed
         pass
 
+    def abort(self) -> None:
+        self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
     def close(self) -> None:
+        for _ in range(self.held if self.last is not None else 0):
+            self.writer.append_data(self.last)
         self.writer.close()
         self.tmp.replace(self.path)
+
+
+def figure_for(settings: Settings):
+    """The :class:`tsgan.plotting.TrainingFigure` these settings describe."""
+    from tsgan.plotting import training_figure
+
+    s = settings
+    return training_figure(
+        s.real,
+        n_generated=s.n_samples,
+        epochs=s.total_epochs,
+        ylim=s.ylim,
+        n_steps=s.n_steps,
+        size=s.size,
+        theme=s.theme,
+        title=s.title,
+        subtitle=s.subtitle,
+        groups=s.groups,
+        real_groups=s.real_groups,
+        dist=s.dist,
+    )
 
 
 class Renderer:
     """Draws frames into the animation file; keeps what ``tsgan animate`` needs in ``samples.npz``."""
 
     def __init__(self, settings: Settings) -> None:
-        from tsgan.plotting import training_figure
-
         self.settings = settings
         self.path = Path(settings.path)
-        self.figure = training_figure(
-            settings.real,
-            n_generated=settings.n_samples,
-            epochs=settings.total_epochs,
-            ylim=settings.ylim,
-            n_steps=settings.n_steps,
-            dpi=settings.dpi,
-            subtitle=settings.subtitle,
-            groups=settings.groups,
-            real_groups=settings.real_groups,
-        )
-        self.writer = open_writer(self.path, settings.fps)
+        self.figure = figure_for(settings)
+        self.writer = open_writer(self.path, settings.fps, hold=settings.hold, theme=settings.theme)
         self.history: dict[str, list[float]] = {}
         self.epochs: list[int] = []
         self.generated: list[np.ndarray] = []
+        self.shares: list[np.ndarray] = []  # the distribution panel's, one per frame
         self.last_frame: np.ndarray | None = None
         if settings.prior:
             self._replay(settings.prior)
@@ -160,29 +249,36 @@ class Renderer:
     def _replay(self, prior: dict) -> None:
         """Draw the frames of the earlier segment of a resumed run again, then go on."""
         history = {k: [float(v) for v in vs] for k, vs in prior["history"].items()}
-        for number, curves in zip(prior["epochs"], prior["generated"], strict=True):
+        shares = prior.get("shares")
+        for i, (number, curves) in enumerate(zip(prior["epochs"], prior["generated"], strict=True)):
             self.history = {k: vs[:number] for k, vs in history.items()}
-            self.epoch(int(number), {}, np.asarray(curves))
+            frame = (np.asarray(curves), None if shares is None else np.asarray(shares[i]))
+            self.epoch(int(number), {}, frame)
         self.history = history
 
-    def epoch(self, number: int, logs: dict[str, float], curves: np.ndarray | None) -> None:
+    def epoch(self, number: int, logs: dict[str, float], frame: tuple | None) -> None:
+        """Record an epoch's logs; draw a frame when given ``(curves, shares or None)``."""
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
-        if curves is None:
+        if frame is None:
             return
         from tsgan.plotting import render_frame
 
-        frame = render_frame(
+        curves, shares = frame
+        image = render_frame(
             self.figure,
             epoch=number,
             generated=curves,
             d_loss=self.history.get("d_loss", []),
             g_loss=self.history.get("g_loss", []),
+            dist=shares,
         )
-        self.writer.append(frame)
+        self.writer.append(image)
         self.epochs.append(number)
         self.generated.append(curves)
-        self.last_frame = frame
+        if shares is not None:
+            self.shares.append(shares)
+        self.last_frame = image
         if len(self.epochs) % 10 == 0:
             self.store()
 
@@ -194,6 +290,13 @@ class Renderer:
         if not self.generated:
             return
         s = self.settings
+        dist = {}
+        if s.dist is not None and len(self.shares) == len(self.generated):
+            dist = {
+                "dist_bins": s.dist["bins"],
+                "dist_real": s.dist["real"],
+                "dist_shares": np.stack(self.shares).astype("float32"),
+            }
         store_samples(
             self.path.with_name(SAMPLES_FILE),
             epochs=np.asarray(self.epochs),
@@ -206,6 +309,7 @@ class Renderer:
             subtitle=s.subtitle,
             groups=np.asarray(s.groups, dtype=str),
             real_groups=(s.real_groups if s.real_groups is not None else np.zeros(0, dtype=int)),
+            **dist,
         )
 
     def close(self) -> None:
@@ -225,7 +329,8 @@ class Renderer:
 def main() -> None:
     """``python -m tsgan.renderer``: pickled messages on stdin, the result on stdout.
 
-    The first message is the :class:`Settings`; then ``(epoch, logs, curves)`` per epoch;
+    The first message is the :class:`Settings`; then ``(epoch, logs, frame)`` per epoch,
+    ``frame`` being None or ``(curves, shares)`` (see :meth:`Renderer.epoch`);
     ``None`` (or the end of stdin, when the training process is gone) finishes. The process
     runs in its own session, so Ctrl-C in the terminal reaches training only, which then
     finishes the animation. It runs at the lowest priority: drawing takes the CPU time that

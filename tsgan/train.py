@@ -379,7 +379,7 @@ def train(
         animation = TrainingAnimation(
             run / "training.gif",
             real=curves,
-            every=config.frame_every,
+            **config.animation_settings,
             seed=config.seed,
             subtitle=f"tsgan · {label}" + (f"\ndata: {credit}" if credit else ""),  # 2 lines
             prior=prior,
@@ -559,6 +559,8 @@ def resume_point(
         with np.load(samples) as data:
             keep = data["epochs"] <= initial
             prior = {"epochs": data["epochs"][keep].tolist(), "generated": data["generated"][keep]}
+            if "dist_shares" in data.files and len(data["dist_shares"]) == len(keep):
+                prior["shares"] = data["dist_shares"][keep]
         header, *lines = [r.rstrip("\n").split(",") for r in rows]
         prior["history"] = {
             name: [float(line[i]) for line in lines]

@@ -1,0 +1,213 @@
+"""Animations worth sharing: sizes, formats, themes, pacing, the held last frame, run comparison."""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import tsgan
+from tsgan import PriceGAN, TrainingAnimation
+from tsgan.callbacks import render_animation
+from tsgan.cli import main
+from tsgan.plotting import THEMES, curve_ylim, stat_bins, stat_shares
+from tsgan.renderer import align_by_fraction, frame_epochs, store_samples
+
+TINY = {"latent_dim": 4, "generator_units": (16,), "discriminator_units": (16,)}
+
+
+def corner_rgb(path) -> np.ndarray:
+    """The top-right pixel of the last frame: the figure's background."""
+    image = Image.open(path)
+    image.seek(image.n_frames - 1)
+    return np.asarray(image.convert("RGB"))[2, -3]
+
+
+def last_duration_ms(path) -> float:
+    image = Image.open(path)
+    image.seek(image.n_frames - 1)
+    image.load()  # WebP tells a frame's duration once the frame is read
+    return float(image.info["duration"])
+
+
+def video_frames(path) -> int:
+    import imageio.v3 as iio
+
+    return sum(1 for _ in iio.imiter(path))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two tiny runs: 6 epochs (every epoch drawn) and 12 epochs (every 3rd drawn)."""
+    from tests.conftest import two_shape_curves
+
+    curves = two_shape_curves(256)
+    folder = tmp_path_factory.mktemp("runs")
+    made = []
+    for name, epochs, every in (("short", 6, None), ("long", 12, 3)):
+        gan = PriceGAN(**TINY, seed=1)
+        anim = TrainingAnimation(folder / name / "training.gif", real=curves, every=every)
+        gan.fit(curves, epochs=epochs, batch_size=32, verbose=0, callbacks=[anim])
+        made.append(folder / name)
+    return made
+
+
+def test_default_frames_give_the_first_epochs_more():
+    for epochs in (600, 1500, 5000):
+        chosen = frame_epochs(epochs)
+        assert len(chosen) == 300 and chosen[0] == 1 and chosen[-1] == epochs
+        assert chosen == sorted(set(chosen))
+        uniform = np.linspace(epochs / 300, epochs, 300)
+        first_tenth = epochs / 10
+        assert sum(e <= first_tenth for e in chosen) >= 2 * sum(uniform <= first_tenth)
+        assert sum(e > epochs / 2 for e in chosen) >= 80  # the end is not starved either
+    assert frame_epochs(250) == list(range(1, 251))  # every epoch while they fit
+
+
+def test_the_callback_draws_the_paced_epochs(curves, tmp_path):
+    gan = PriceGAN(**TINY)
+    anim = TrainingAnimation(tmp_path / "a.gif", real=curves, frames=8)
+    gan.fit(curves, epochs=40, batch_size=64, verbose=0, callbacks=[anim])
+    assert anim.epochs_rendered == frame_epochs(40, 8)
+    assert sum(e <= 4 for e in anim.epochs_rendered) > 1  # uniform would give none of 1..4
+    assert Image.open(tmp_path / "a.gif").n_frames == 8
+    stored = np.load(tmp_path / "samples.npz")
+    assert stored["dist_shares"].shape[:3] == (8, 1, 2)
+    # the histograms are those of the model's days at that epoch: the last one is now's
+    days = gan.generate(500, seed=0)
+    np.testing.assert_allclose(
+        stored["dist_shares"][-1, 0], stat_shares(days, stored["dist_bins"]), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp", ".png", ".mp4"])
+def test_every_format_size_and_hold(runs, tmp_path, suffix):
+    if suffix == ".mp4":
+        pytest.importorskip("imageio_ffmpeg")
+    out = tmp_path / f"a{suffix}"
+    argv = ["animate", str(runs[0]), "-o", str(out), "--size", "640x360", "--fps", "10"]
+    assert main([*argv, "--hold", "3"]) == 0
+    if suffix == ".mp4":
+        import imageio.v3 as iio
+
+        assert iio.improps(out).shape[1:3] == (360, 640)
+        assert video_frames(out) == 6 + 29  # the last frame repeated for 3 s at 10 fps
+    else:
+        image = Image.open(out)
+        assert image.size == (640, 360) and image.n_frames == 6
+        assert last_duration_ms(out) == 3000
+        image.seek(0)
+        image.load()
+        assert image.info["duration"] == 100
+    assert not list(tmp_path.glob(".*"))  # no temporary file left
+
+
+def test_train_flags_set_the_look_and_are_saved(tmp_path):
+    run = tmp_path / "run"
+    argv = ["train", "--demo", "--epochs", "3", "--out", str(run), "-q"]
+    look = ["--size", "480x320", "--theme", "dark", "--title", "Demo run", "--hold", "1.5"]
+    assert main([*argv, *look]) == 0
+    gif = Image.open(run / "training.gif")
+    assert gif.size == (480, 320) and gif.n_frames == 3
+    assert last_duration_ms(run / "training.gif") == 1500
+    assert corner_rgb(run / "training.gif").sum() < 3 * 60  # the dark background
+    saved = tomllib.loads((run / "config.toml").read_text(encoding="utf-8"))
+    assert saved["gif_size"] == "480x320" and saved["gif_theme"] == "dark"
+    assert saved["gif_title"] == "Demo run" and saved["gif_hold"] == 1.5
+
+
+def test_themes_change_the_background(runs, tmp_path):
+    colors = {}
+    for theme in THEMES:
+        out = tmp_path / f"{theme}.gif"
+        assert main(["animate", str(runs[0]), "-o", str(out), "--theme", theme]) == 0
+        colors[theme] = corner_rgb(out)
+    assert colors["light"].min() > 240 and colors["dark"].max() < 60
+
+
+def test_two_runs_side_by_side(runs, tmp_path):
+    out = tmp_path / "compare.gif"
+    argv = ["animate", *map(str, runs), "-o", str(out), "--label", "A", "--label", "B"]
+    assert main(argv) == 0
+    image = Image.open(out)
+    assert image.size == (2 * 720, 288) and image.n_frames == 6  # the run with more frames
+    image.seek(image.n_frames - 1)
+    last = np.asarray(image.convert("RGB"))
+    left, right = last[:, :720], last[:, 720:]
+    assert not np.array_equal(left, right)
+    # each half is that run's own last frame (same axes: the runs share their data)
+    alone = tmp_path / "alone.gif"
+    render_animation(runs[1] / "samples.npz", alone, title="B")
+    with Image.open(alone) as single:
+        single.seek(single.n_frames - 1)
+        np.testing.assert_array_equal(np.asarray(single.convert("RGB")), right)
+
+
+def test_frames_align_by_the_fraction_of_training():
+    short, long = np.arange(1, 7), np.array([3, 6, 9, 12])
+    aligned = align_by_fraction([short, long], [6, 12])
+    assert [pair[0] for pair in aligned] == list(range(6))
+    # epoch k of 6 beside the last frame of the 12-epoch run at or before epoch 2k
+    assert [int(long[pair[1]]) for pair in aligned] == [3, 3, 6, 6, 9, 12]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--size", "big"], "--size must be WIDTHxHEIGHT"),
+        (["--size", "20x20"], "120 to 4096 pixels"),
+        (["--theme", "neon"], "theme must be one of light, dark"),
+        (["--label", "only one"], "1 --label for 2 runs"),
+    ],
+)
+def test_bad_animation_settings(runs, tmp_path, capsys, argv, message):
+    out = tmp_path / "x.gif"
+    assert main(["animate", *map(str, runs), "-o", str(out), *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and not out.exists()
+
+
+def test_older_samples_without_histograms_still_render(runs, tmp_path):
+    with np.load(runs[0] / "samples.npz") as data:
+        old = {k: data[k] for k in data.files if not k.startswith("dist_")}
+    store_samples(tmp_path / "samples.npz", **old)
+    assert render_animation(tmp_path / "samples.npz", tmp_path / "old.gif") == 6
+    assert Image.open(tmp_path / "old.gif").size == (720, 288)
+
+
+def test_a_300_frame_default_gif_stays_under_3_mb(shared_data, tmp_path):
+    """Frames as a real run gives them: 300 frames, each with 12 fresh DE-LU-like curves."""
+    prices = tsgan.load_prices(shared_data / "energy_charts_de_lu")
+    real = tsgan.daily_curves(prices).loc["2023-01-01":"2024-12-31"].to_numpy()
+    rng = np.random.default_rng(0)
+    epochs = np.asarray(frame_epochs(1500))
+    bins = stat_bins(real)
+    generated, shares = [], []
+    for k in range(len(epochs)):
+        noise = 60 * np.exp(-k / 60)  # the curves settle, as training does
+        days = real[rng.choice(len(real), 500)] + rng.normal(0, noise + 5, (500, 24))
+        generated.append(days[:12])
+        shares.append(stat_shares(days, bins)[None])
+    walk = np.cumsum(rng.normal(0, 0.02, 1500))
+    store_samples(
+        tmp_path / "samples.npz",
+        epochs=epochs,
+        generated=np.stack(generated).astype("float32"),
+        real=real[rng.choice(len(real), 80, replace=False)],
+        d_loss=-0.5 + walk,
+        g_loss=0.5 - walk,
+        total_epochs=1500,
+        ylim=np.asarray(curve_ylim(real)),
+        subtitle="tsgan · DE-LU 2023-01-01..2024-12-31\ndata: Energy-Charts",
+        groups=np.asarray((), dtype=str),
+        real_groups=np.zeros(0, dtype=int),
+        dist_bins=bins,
+        dist_real=stat_shares(real, bins)[None],
+        dist_shares=np.stack(shares).astype("float32"),
+    )
+    out = tmp_path / "training.gif"
+    assert render_animation(tmp_path / "samples.npz", out) == 300
+    assert Image.open(out).n_frames == 300
+    assert out.stat().st_size < 3e6
