@@ -1,8 +1,15 @@
-"""What does the animation cost? Trains with and without TrainingAnimation at default settings.
+"""What the animation costs: training time, and each format's render time, size and memory.
 
-Usage: python scripts/bench_animation.py [--epochs 300] [--data demo|real] [--repeat 2]
-Frames as ``tsgan train`` draws them by default (at most about 300).
-Writes scripts/results/bench_animation.json.
+Usage: python scripts/bench_animation.py [--repeat 2] [--no-overhead]
+
+1. Overhead: the default ``tsgan train`` (1500 epochs of batch 32) on DE-LU 2023-2024 with
+   and without the animation, alternating ``--repeat`` times; wall time of the whole run and
+   median seconds per epoch (run.json).
+2. Formats: the animated run's ``samples.npz`` re-rendered (``tsgan.render_animation``) as
+   GIF, WebP, APNG and MP4 at the default 720x288 and at 1920x1080, each in a fresh process:
+   render time per frame (drawing and encoding), file size, peak memory.
+
+Writes scripts/results/animation.json and scripts/results/animation.md.
 """
 
 from __future__ import annotations
@@ -10,78 +17,166 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras
-from PIL import Image
-
-import tsgan
-from tsgan.config import TrainConfig
-
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
+RESULTS = ROOT / "scripts" / "results"
+SIZES = ((720, 288), (1920, 1080))
+SUFFIXES = (".gif", ".webp", ".png", ".mp4")
+
+RENDER = """
+import json, resource, sys, time
+from tsgan.renderer import render_animation
+samples, out, width, height = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+start = time.perf_counter()
+frames = render_animation(samples, out, size=(width, height))
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak}))
+"""
 
 
-def curves(kind: str):
-    if kind == "demo":
-        return tsgan.daily_curves(tsgan.demo_prices())
-    prices = tsgan.load_prices(ROOT.parent / "shared" / "data" / "energy_charts_de_lu")
-    return tsgan.daily_curves(prices).loc["2023-01-01":"2025-12-31"]
+def train_once(out: Path, gif: bool) -> dict:
+    """One default training run; its wall time and median epoch time."""
+    from tsgan.config import TrainConfig
+    from tsgan.train import train
 
-
-def run(data, epochs: int, gif: Path | None, every: int | None = None) -> float:
-    """Seconds of ``fit`` at default settings, with the animation when ``gif`` is given.
-
-    ``every``: render every n-th epoch; None: as ``tsgan train`` does by default.
-    """
-    every = every or TrainConfig(demo=True, out="x", epochs=epochs).frame_every
-    keras.utils.set_random_seed(0)
-    gan = tsgan.PriceGAN(seed=0)
-    gan.compile()
-    callbacks = [tsgan.TrainingAnimation(gif, real=data, every=every)] if gif else []
+    config = TrainConfig(
+        sources=(str(DATA),),
+        date_from="2023-01-01",
+        date_to="2024-12-31",
+        out=str(out),
+        gif=gif,
+        overwrite=True,
+    )
     start = time.perf_counter()
-    gan.fit(data, epochs=epochs, batch_size=64, verbose=0, callbacks=callbacks)
-    return time.perf_counter() - start
+    summary = train(config, progress=None)
+    wall = time.perf_counter() - start
+    return {"wall_s": round(wall, 2), "s_per_epoch": summary["speed"]["seconds_per_epoch"]}
+
+
+def overhead(repeat: int, keep: Path) -> dict:
+    plain, animated = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):  # alternate, so that drifts in machine load hit both kinds
+            plain.append(train_once(Path(tmp) / "plain", gif=False))
+            animated.append(train_once(Path(tmp) / "animated", gif=True))
+            print(f"  without {plain[-1]}  with {animated[-1]}", flush=True)
+        shutil.copy(Path(tmp) / "animated" / "samples.npz", keep)
+    best_plain = min(r["wall_s"] for r in plain)
+    best_animated = min(r["wall_s"] for r in animated)
+    return {
+        "runs_without": plain,
+        "runs_with": animated,
+        "overhead_wall_pct": round(100 * (best_animated / best_plain - 1), 1),
+        "overhead_epoch_pct": round(
+            100
+            * (min(r["s_per_epoch"] for r in animated) / min(r["s_per_epoch"] for r in plain) - 1),
+            1,
+        ),
+    }
+
+
+def formats(samples: Path) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for width, height in SIZES:
+            for suffix in SUFFIXES:
+                out = Path(tmp) / f"a{suffix}"
+                done = subprocess.run(
+                    [sys.executable, "-c", RENDER, str(samples), str(out), str(width), str(height)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                measured = json.loads(done.stdout.strip().splitlines()[-1])
+                rows.append(
+                    {
+                        "size": f"{width}x{height}",
+                        "format": suffix,
+                        "frames": measured["frames"],
+                        "ms_per_frame": round(1000 * measured["seconds"] / measured["frames"], 1),
+                        "mb": round(out.stat().st_size / 1e6, 2),
+                        "peak_mb": round(measured["peak_mb"]),
+                    }
+                )
+                print(f"  {rows[-1]}", flush=True)
+                out.unlink()
+    return rows
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        "# What the animation costs",
+        "",
+        f"`python scripts/bench_animation.py` on {result['machine']}, {result['date']}.",
+        "",
+    ]
+    if "overhead" in result:
+        o = result["overhead"]
+        lines += [
+            "## Training time (default `tsgan train`, DE-LU 2023-2024, 1500 epochs of batch 32)",
+            "",
+            "| run | wall time (s) | median s/epoch |",
+            "|---|---|---|",
+            *(
+                f"| {kind} | {r['wall_s']} | {r['s_per_epoch']} |"
+                for kind, runs in (("--no-gif", o["runs_without"]), ("animation", o["runs_with"]))
+                for r in runs
+            ),
+            "",
+            f"Overhead of the animation, best run against best run: **{o['overhead_wall_pct']:+.1f}%**"
+            f" of wall time, {o['overhead_epoch_pct']:+.1f}% of the median epoch"
+            " (target of the speed issue: ≤ 5%).",
+            "",
+        ]
+    lines += [
+        "## Formats (`tsgan animate`, 300 frames of that run, each in a fresh process)",
+        "",
+        "| size | format | frames | ms per frame | MB | peak memory (MB) |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {r['size']} | {r['format']} | {r['frames']} | {r['ms_per_frame']} | {r['mb']} |"
+            f" {r['peak_mb']} |"
+            for r in result["formats"]
+        ),
+        "",
+        "GIF budget: 300 frames at the default size under 3 MB.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--data", choices=("demo", "real"), default="demo")
-    parser.add_argument("--repeat", type=int, default=2, help="alternating runs of each kind")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--no-overhead", action="store_true", help="only the formats")
+    parser.add_argument("--samples", help="a samples.npz to render (with --no-overhead)")
     args = parser.parse_args()
-    data = curves(args.data)
-    plains, animateds = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        gif = Path(tmp) / "training.gif"
-        for _ in range(args.repeat):  # alternate, so that drifts in machine load hit both kinds
-            plains.append(run(data, args.epochs, None))
-            animateds.append(run(data, args.epochs, gif))
-        size = gif.stat().st_size
-        frames = Image.open(gif).n_frames
-    plain, animated = min(plains), min(animateds)
     result = {
-        "data": args.data,
-        "days": len(data),
-        "epochs": args.epochs,
-        "batch_size": 64,
-        "frame_every": TrainConfig(demo=True, out="x", epochs=args.epochs).frame_every,
-        "runs_without_animation_s": [round(t, 1) for t in plains],
-        "runs_with_animation_s": [round(t, 1) for t in animateds],
-        "train_s_without_animation": round(plain, 1),
-        "train_s_with_animation": round(animated, 1),
-        "overhead_pct": round(100 * (animated - plain) / plain, 1),
-        "gif_frames": frames,
-        "gif_mb": round(size / 1e6, 2),
-        "cpus": os.cpu_count(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
     }
-    print(json.dumps(result, indent=2))
-    out = ROOT / "scripts" / "results" / f"bench_animation_{args.data}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        samples = Path(args.samples) if args.samples else Path(tmp) / "samples.npz"
+        if not args.no_overhead:
+            print("training with and without the animation", flush=True)
+            result["overhead"] = overhead(args.repeat, samples)
+        print("formats", flush=True)
+        result["formats"] = formats(samples)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "animation.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "animation.md").write_text(markdown(result))
+    print(markdown(result))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ _LAZY = {
     "PriceGAN": "tsgan.model",
     "load_model": "tsgan.model",
     "TrainingAnimation": "tsgan.callbacks",
-    "render_animation": "tsgan.callbacks",
+    "render_animation": "tsgan.renderer",
 }
 
 

@@ -9,7 +9,6 @@ import pickle
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import keras
@@ -17,15 +16,7 @@ import numpy as np
 
 from tsgan.model import LOGS
 from tsgan.plotting import DEFAULT_SIZE, curve_ylim, stat_bins, stat_shares, theme_rc
-from tsgan.renderer import (
-    MAX_FRAMES,
-    SAMPLES_FILE,
-    Settings,
-    align_by_fraction,
-    figure_for,
-    frame_epochs,
-    open_writer,
-)
+from tsgan.renderer import MAX_FRAMES, SAMPLES_FILE, Settings, frame_epochs, render_animation
 
 logger = logging.getLogger(__name__)
 
@@ -344,120 +335,6 @@ class TrainingAnimation(keras.callbacks.Callback):
         if self._process is None:
             return
         self._raise_if_failed(wait=True, timeout=timeout, last=pickle.dumps(None))
-
-
-def _stored_run(samples: str | os.PathLike) -> dict:
-    """What a ``samples.npz`` holds, as plain arrays (older files lack the histograms)."""
-    with np.load(samples) as data:
-        run = {key: data[key] for key in data.files}
-    run["groups"] = tuple(str(g) for g in run.get("groups", ()))
-    if "real_groups" not in run or not len(run["real_groups"]):
-        run["real_groups"] = None
-    if not len(run["real"]):
-        run["real"] = None
-    return run
-
-
-def render_animation(
-    samples: str | os.PathLike | Sequence[str | os.PathLike],
-    out: str | os.PathLike,
-    *,
-    labels: Sequence[str] | None = None,
-    fps: float = 12.0,
-    every: int = 1,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    theme: str = "light",
-    title: str = "",
-    hold: float = 2.0,
-) -> int:
-    """Re-render an animation from a run's ``samples.npz``, or runs side by side.
-
-    Given several ``samples.npz`` files, each frame holds one frame of each run, left to
-    right, aligned by the fraction of training done (a run of 600 epochs at epoch 300 beside
-    a run of 1500 at epoch 750), each headed by its label; the y-axes are shared.
-
-    Args:
-        samples: the ``samples.npz`` a :class:`TrainingAnimation` wrote, or a list of them.
-        out: the animation to write: ``.gif``, ``.mp4``, ``.webp`` or ``.png`` (APNG), by suffix.
-        labels: one per run (default: each run's folder name) when comparing.
-        fps: frames per second.
-        every: keep every ``every``-th stored frame (and the last).
-        size: ``(width, height)`` in pixels of one run's frame.
-        theme: ``"light"`` or ``"dark"``.
-        title: shown before the epoch counter.
-        hold: seconds the last frame stays.
-
-    Returns:
-        The number of frames written.
-
-    Example:
-        >>> render_animation("runs/demo/samples.npz", "runs/demo/slow.gif", fps=4)  # doctest: +SKIP
-        300
-        >>> render_animation(["runs/bce/samples.npz", "runs/wgan/samples.npz"],
-        ...                  "compare.gif", labels=["BCE", "WGAN-GP"])   # doctest: +SKIP
-        300
-    """
-    from tsgan.plotting import render_frame
-
-    paths = [samples] if isinstance(samples, (str, os.PathLike)) else list(samples)
-    if not paths:
-        raise ValueError("render_animation: no samples to render")
-    theme_rc(theme)
-    runs = [_stored_run(p) for p in paths]
-    if labels is None:
-        labels = [Path(p).resolve().parent.name for p in paths] if len(runs) > 1 else [""]
-    if len(labels) != len(runs):
-        raise ValueError(f"render_animation: {len(labels)} labels for {len(runs)} runs")
-    ylim = (min(r["ylim"][0] for r in runs), max(r["ylim"][1] for r in runs))
-    figures = []
-    for run, label in zip(runs, labels, strict=True):
-        heading = " · ".join(t for t in (title, label) if t)
-        dist = None
-        if "dist_shares" in run and len(run["dist_shares"]) == len(run["epochs"]):
-            dist = {"bins": run["dist_bins"], "real": run["dist_real"]}
-        settings = Settings(
-            path=str(out),
-            real=run["real"],
-            ylim=ylim,
-            total_epochs=int(run["total_epochs"]),
-            n_steps=run["generated"].shape[2],
-            n_samples=run["generated"].shape[1],
-            fps=fps,
-            subtitle=str(run["subtitle"]),
-            size=tuple(size),
-            theme=theme,
-            title=heading,
-            dist=dist,
-            groups=run["groups"],
-            real_groups=run["real_groups"],
-        )
-        figures.append(figure_for(settings))
-    aligned = align_by_fraction([r["epochs"] for r in runs], [int(r["total_epochs"]) for r in runs])
-    keep = [i for i in range(len(aligned)) if i % every == 0 or i == len(aligned) - 1]
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    writer = open_writer(out, fps, hold=hold, theme=theme)
-    try:
-        for i in keep:
-            images = []
-            for run, tfig, j in zip(runs, figures, aligned[i], strict=True):
-                e = int(run["epochs"][j])
-                images.append(
-                    render_frame(
-                        tfig,
-                        epoch=e,
-                        generated=run["generated"][j],
-                        d_loss=run["d_loss"][:e],
-                        g_loss=run["g_loss"][:e],
-                        dist=run["dist_shares"][j] if tfig.dist_generated else None,
-                    )
-                )
-            writer.append(np.hstack(images))
-    except BaseException:
-        writer.abort()  # no half-drawn animation under the final name
-        raise
-    writer.close()
-    return len(keep)
 
 
 class EpochProgress(keras.callbacks.Callback):

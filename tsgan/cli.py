@@ -300,10 +300,8 @@ def cmd_sample(args) -> int:
 
 
 def cmd_animate(args) -> int:
-    _import_keras()  # tsgan.callbacks imports Keras: keep TensorFlow's start-up chatter quiet
-    from tsgan.callbacks import SAMPLES_FILE, render_animation
     from tsgan.plotting import theme_rc
-    from tsgan.renderer import ANIMATION_SUFFIXES, parse_size
+    from tsgan.renderer import ANIMATION_SUFFIXES, SAMPLES_FILE, parse_size, render_animation
 
     if args.every < 1:
         raise CliError(f"--every must be at least 1, got {args.every}")

@@ -323,6 +323,7 @@ def _build_figure(
             np.full(n_steps, np.nan),
             color=GENERATED_MEAN_COLOR if not groups else color,
             lw=2.2,
+            antialiased=False,
             animated=True,
             label="gen. mean" if not groups else None,
         )
