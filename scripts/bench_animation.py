@@ -33,14 +33,18 @@ RESULTS = ROOT / "scripts" / "results"
 SIZES = ((720, 288), (1920, 1080))
 SUFFIXES = (".gif", ".webp", ".png", ".mp4")
 
+# ru_maxrss survives exec (a child of a big parent would report the parent's size): the
+# peak is read from VmHWM, which belongs to this process's own memory map
 RENDER = """
-import json, resource, sys, time
+import json, re, sys, time
+from pathlib import Path
 from tsgan.renderer import render_animation
 samples, out, width, height = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 start = time.perf_counter()
 frames = render_animation(samples, out, size=(width, height))
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+status = Path("/proc/self/status").read_text()
+peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024
 print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak}))
 """
 

@@ -59,3 +59,22 @@ def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatc
         [60.0, 95.0],
         rtol=1e-6,
     )
+
+
+def test_readme_animation_example_runs_as_written(curves, tmp_path, monkeypatch):
+    """The README's render_animation block, on two tiny runs where the README's commands put theirs."""
+    from PIL import Image
+
+    from .conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Animations", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    tiny = {"latent_dim": 4, "generator_units": (16,), "discriminator_units": (16,)}
+    for name, loss in (("bce", "bce"), ("wgan", "wgan-gp")):
+        gan = tsgan.PriceGAN(**tiny, loss=loss)
+        anim = tsgan.TrainingAnimation(f"runs/{name}/training.gif", real=curves)
+        gan.fit(curves, epochs=3, batch_size=64, verbose=0, callbacks=[anim])
+    exec(compile(block, "README.md (Animations)", "exec"), {"tsgan": tsgan})
+    with Image.open(tmp_path / "runs" / "compare.gif") as gif:
+        assert gif.size == (2 * 960, 400) and gif.n_frames == 3

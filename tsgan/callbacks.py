@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import pickle
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,14 @@ import numpy as np
 
 from tsgan.model import LOGS
 from tsgan.plotting import DEFAULT_SIZE, curve_ylim, stat_bins, stat_shares, theme_rc
-from tsgan.renderer import MAX_FRAMES, SAMPLES_FILE, Settings, frame_epochs, render_animation
+from tsgan.renderer import (
+    MAX_FRAMES,
+    SAMPLES_FILE,
+    Settings,
+    encode_message,
+    frame_epochs,
+    render_animation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +145,9 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.epochs_rendered: list[int] = list(prior["epochs"]) if prior else []
         self._process = None
         self._pending = bytearray()  # messages not yet in the drawing process's pipe
+        # CPU seconds of the drawing process (all; of it, keeping the file on disk whole)
+        self.drawing_cpu_s: float | None = None
+        self.publishing_cpu_s: float | None = None
 
     # ------------------------------------------------------------------ Keras hooks
 
@@ -253,7 +262,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         the lowest priority, on the CPU time training leaves) waits here, about 1 kB per
         epoch, and goes out with the next message or when the animation finishes.
         """
-        self._pending += pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self._pending += encode_message(message)
         try:
             self._flush(block=False)
         except OSError:  # the drawing process is gone: say why
@@ -325,6 +334,8 @@ class TrainingAnimation(keras.callbacks.Callback):
             raise RuntimeError(
                 f"TrainingAnimation: drawing failed: {detail.removeprefix('error ')}"
             )
+        with contextlib.suppress(IndexError, ValueError):  # "done FRAMES CPU_S PUBLISH_CPU_S"
+            self.drawing_cpu_s, self.publishing_cpu_s = map(float, status[-1].split()[2:4])
 
     def finish(self, timeout: float = 600.0) -> None:
         """Draw what is queued, close the animation and write the still images.
@@ -334,7 +345,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         """
         if self._process is None:
             return
-        self._raise_if_failed(wait=True, timeout=timeout, last=pickle.dumps(None))
+        self._raise_if_failed(wait=True, timeout=timeout, last=encode_message(None))
 
 
 class EpochProgress(keras.callbacks.Callback):

@@ -189,6 +189,9 @@ class TrainingFigure:
     dist_real: np.ndarray | None = None  # (groups, 2, bins) shares of the real days
     dist_generated: list = field(default_factory=list)  # [stat][group] stairs
     dist_notes: list = field(default_factory=list)  # one overlap text per stat
+    counter: object = None  # the epoch counter's text, drawn only to make stamps
+    counter_slots: list = field(default_factory=list)  # pixel centres of its characters
+    stamps: dict = field(default_factory=dict)  # rendered text: key → (y, x, rgb, alpha)
 
 
 def training_figure(
@@ -256,8 +259,10 @@ def training_figure(
             real_groups,
             dist,
         )
-        _set_loss_limits(tfig, (0.0, 1.0))
-    tfig.fig.set_layout_engine("none")  # freeze the layout: later redraws must not move panels
+        _set_loss_limits(tfig, (0.0, 1.0))  # lays the figure out
+        tfig.fig.set_layout_engine("none")  # freeze it: later redraws must not move panels
+        _place_counter(tfig)
+        _set_loss_limits(tfig, (0.0, 1.0))  # the background with the title where it now is
     return tfig
 
 
@@ -396,7 +401,18 @@ def _build_figure(
     marker = ax_l.axvline(1, color=muted, ls=":", lw=1.0, animated=True)
     _legend_above(ax_l, ncol=2)
     heading = f"{title}  ·  " if title else ""
-    title_artist = fig.suptitle(f"{heading}epoch 0", fontsize=12, fontweight="bold", animated=True)
+    title_artist = fig.suptitle(f"{heading}epoch", fontsize=12, fontweight="bold")
+    counter = fig.text(
+        0,
+        0,
+        "",
+        fontsize=12,
+        fontweight="bold",
+        family="DejaVu Sans Mono",
+        ha="center",
+        va="baseline",
+        animated=True,
+    )
     if subtitle:
         fig.text(0.005, 0.995, subtitle, ha="left", va="top", fontsize=7, color=muted)
     tfig = TrainingFigure(
@@ -417,18 +433,72 @@ def _build_figure(
         dist_real=None if dist is None else np.asarray(dist["real"]),
         dist_generated=dist_generated,
         dist_notes=dist_notes,
+        counter=counter,
     )
     tfig.animated = [
         *generated,
         *gen_means,
         *(a for row in dist_generated for a in row),
-        *dist_notes,
         d_line,
         g_line,
         marker,
-        title_artist,
-    ]
+    ]  # the texts that change (counter, overlaps) are stamped: see _stamp
     return tfig
+
+
+def _place_counter(tfig: TrainingFigure) -> None:
+    """Centre "heading epoch" and the counter's character slots together under the top edge."""
+    from matplotlib.transforms import IdentityTransform
+
+    renderer = tfig.canvas.get_renderer()
+    width = tfig.fig.bbox.width
+    static = tfig.title.get_window_extent(renderer)
+    size = tfig.counter.get_fontsize() * tfig.fig.dpi / 72
+    advance = 0.602 * size  # DejaVu Sans Mono: every character is 0.602 em wide
+    n = 2 * len(str(tfig.epochs)) + 1  # "1234/1500"
+    left = (width - static.width - 0.6 * advance - n * advance) / 2
+    tfig.title.set_horizontalalignment("left")
+    tfig.title.set_x(left / width)
+    start = left + static.width + 0.6 * advance
+    tfig.counter_slots = [round(start + (i + 0.5) * advance) for i in range(n)]
+    tfig.counter.set_y(static.y0 + 0.2 * size)  # near the static part's baseline
+    tfig.counter.set_transform(IdentityTransform())  # positions in pixels from bottom left
+
+
+def _stamp(tfig: TrainingFigure, key, artist, text: str, at: tuple[float, float] | None = None):
+    """The pixels of ``artist`` showing ``text`` (drawn once on a transparent canvas, then
+    kept): ``(top, left, rgb, alpha)``. Agg takes 1–2 ms for each text it draws, more than
+    all the lines of a frame; pasting kept pixels takes microseconds."""
+    if key in tfig.stamps:
+        return tfig.stamps[key]
+    renderer = tfig.canvas.get_renderer()
+    artist.set_text(text)
+    if at is not None:
+        artist.set_position(at)
+    renderer.clear()  # transparent: the text's own alpha is kept
+    tfig.fig.draw_artist(artist)
+    box = artist.get_window_extent(renderer)
+    height = renderer.height
+    x0, x1 = max(0, int(np.floor(box.x0)) - 1), int(np.ceil(box.x1)) + 1
+    y0, y1 = max(0, int(height - np.ceil(box.y1)) - 1), int(height - np.floor(box.y0)) + 1
+    rgba = np.asarray(renderer.buffer_rgba())[y0:y1, x0:x1].astype("float32") / 255
+    tfig.stamps[key] = (y0, x0, rgba[..., :3], rgba[..., 3:])
+    return tfig.stamps[key]
+
+
+def _paste(frame: np.ndarray, stamp, dx: int = 0) -> None:
+    """Blend a stamp into an RGB frame (``dx`` pixels to the right of where it was drawn)."""
+    top, left, rgb, alpha = stamp
+    left += dx
+    h, w = alpha.shape[:2]
+    h, w = min(h, frame.shape[0] - top), min(w, frame.shape[1] - left)
+    if h <= 0 or w <= 0 or left < 0:
+        return
+    region = frame[top : top + h, left : left + w].astype("float32")
+    a = alpha[:h, :w]
+    frame[top : top + h, left : left + w] = (rgb[:h, :w] * 255 * a + region * (1 - a)).astype(
+        np.uint8
+    )
 
 
 PLOT_COLORS = (REAL_COLOR, GENERATED_COLOR, GENERATED_MEAN_COLOR, D_COLOR, G_COLOR, *GROUP_COLORS)
@@ -496,6 +566,7 @@ def render_frame(
     ):
         collection.set_segments([np.column_stack([hours, curve]) for curve in block])
         mean_line.set_ydata(block.mean(axis=0))
+    notes = []
     if tfig.dist_generated:
         shares = np.zeros_like(tfig.dist_real) if dist is None else np.asarray(dist)
         for s, (stairs, note) in enumerate(zip(tfig.dist_generated, tfig.dist_notes, strict=True)):
@@ -504,21 +575,37 @@ def render_frame(
             match = np.mean(
                 [overlap(tfig.dist_real[g, s], shares[g, s]) for g in range(len(stairs))]
             )
-            note.set_text(f"overlap {match:.0%}" if dist is not None else "")
+            if dist is not None:
+                notes.append((note, f"overlap {match:.0%}"))
     x = np.arange(1, len(d_loss) + 1)
     tfig.d_line.set_data(x, d_loss)
     tfig.g_line.set_data(x, g_loss)
     tfig.marker.set_xdata([epoch, epoch])
-    tfig.title.set_text(f"{tfig.heading}epoch {epoch}/{tfig.epochs}")
     tfig.canvas.restore_region(tfig.background)
     for artist in tfig.animated:
         tfig.fig.draw_artist(artist)
     tfig.canvas.blit(tfig.fig.bbox)
-    frame = np.asarray(tfig.canvas.buffer_rgba())[..., :3]
+    frame = np.asarray(tfig.canvas.buffer_rgba())[..., :3].copy()
     width, height = tfig.size
     if frame.shape[:2] != (height, width):  # never off by a rounding pixel
         raise RuntimeError(f"frame is {frame.shape[1]}x{frame.shape[0]}, not {width}x{height}")
-    return frame.copy()
+    # the texts that change: kept pixels, pasted (drawing them would clear the canvas: after
+    # the frame is taken, as the next frame starts from the background anyway)
+    for i, (note, text) in enumerate(notes):
+        _paste(frame, _stamp(tfig, ("note", i, text), note, text))
+    count = f"{epoch:>{len(str(tfig.epochs))}}/{tfig.epochs}"
+    first = tfig.counter_slots[0]
+    for slot, char in zip(tfig.counter_slots, count, strict=False):
+        if char != " ":
+            stamp = _stamp(
+                tfig,
+                ("counter", char),
+                tfig.counter,
+                char,
+                at=(first, tfig.counter.get_position()[1]),
+            )
+            _paste(frame, stamp, dx=slot - first)
+    return frame
 
 
 def loss_figure(history: Mapping[str, Sequence[float]], *, dpi: int = 100) -> Figure:

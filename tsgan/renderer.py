@@ -12,6 +12,7 @@ import contextlib
 import os
 import select
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -442,8 +443,51 @@ def render_animation(
     return len(keep)
 
 
+PUBLISH_SECONDS = 1.0  # the file on disk is brought up to date at most this often
+
+
+def encode_message(message) -> bytes:
+    """One message to the drawing process: its length (4 bytes), then the pickle.
+
+    Example:
+        >>> encode_message(None)[:4]
+        b'\\x00\\x00\\x00\\x04'
+    """
+    import pickle
+
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(4, "big") + data
+
+
+class _Messages:
+    """Messages from a pipe: knows whether a whole one is already waiting."""
+
+    WAITING = object()  # no whole message within the time allowed
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.buffer = fd, bytearray()
+
+    def next(self, timeout: float | None):
+        """The next message; WAITING after ``timeout`` s without one; EOFError at the end."""
+        import pickle
+
+        while True:
+            if len(self.buffer) >= 4:
+                size = int.from_bytes(self.buffer[:4], "big")
+                if len(self.buffer) >= 4 + size:
+                    message = pickle.loads(self.buffer[4 : 4 + size])
+                    del self.buffer[: 4 + size]
+                    return message
+            if timeout is not None and not select.select([self.fd], [], [], timeout)[0]:
+                return self.WAITING
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+
+
 def main() -> None:
-    """``python -m tsgan.renderer``: pickled messages on stdin, the result on stdout.
+    """``python -m tsgan.renderer``: messages on stdin (:func:`encode_message`), the result on stdout.
 
     The first message is the :class:`Settings`; then ``(epoch, logs, frame)`` per epoch,
     ``frame`` being None or ``(curves, shares)`` (see :meth:`Renderer.epoch`);
@@ -452,28 +496,39 @@ def main() -> None:
     finishes the animation. It runs at the lowest priority: drawing takes the CPU time that
     training leaves idle.
     """
-    import pickle
-
     with contextlib.suppress(OSError, AttributeError):
         os.nice(19)
     with contextlib.suppress(OSError, AttributeError):  # Linux: run only on otherwise idle CPU
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    stdin, stdout = sys.stdin.buffer, sys.stdout
-    renderer = None
+    messages, stdout = _Messages(sys.stdin.fileno()), sys.stdout
+    renderer, publish_cpu = None, 0.0
     try:
-        renderer = Renderer(pickle.load(stdin))
+        renderer = Renderer(messages.next(None))
+        unpublished, published = False, time.monotonic()
         while True:
+            # caught up with training: bring the file on disk up to date, at most once a second
+            wait = max(0.0, published + PUBLISH_SECONDS - time.monotonic()) if unpublished else None
             try:
-                message = pickle.load(stdin)
-            except EOFError:
+                message = messages.next(wait)
+            except EOFError:  # the training process is gone
                 break
+            if message is _Messages.WAITING:
+                t0 = time.process_time()
+                renderer.idle()
+                publish_cpu += time.process_time() - t0
+                unpublished, published = False, time.monotonic()
+                continue
             if message is None:
                 break
             renderer.epoch(*message)
-            if not select.select([stdin], [], [], 0)[0]:  # caught up with training
-                renderer.idle()
+            unpublished = unpublished or message[2] is not None
         renderer.close()
-        print(f"done {len(renderer.epochs)}", file=stdout, flush=True)
+        # the frames drawn and the CPU seconds this process used (all, and publishing)
+        print(
+            f"done {len(renderer.epochs)} {time.process_time():.2f} {publish_cpu:.2f}",
+            file=stdout,
+            flush=True,
+        )
     except BaseException as err:
         print(f"error {type(err).__name__}: {' '.join(str(err).split())}", file=stdout, flush=True)
         traceback.print_exc(file=sys.stderr)
