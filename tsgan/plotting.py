@@ -259,10 +259,11 @@ def training_figure(
             real_groups,
             dist,
         )
-        _set_loss_limits(tfig, (0.0, 1.0))  # lays the figure out
+        tfig.ax_loss.set_ylim(0.0, 1.0)
+        tfig.fig.get_layout_engine().execute(tfig.fig)  # lay the figure out, without drawing
         tfig.fig.set_layout_engine("none")  # freeze it: later redraws must not move panels
         _place_counter(tfig)
-        _set_loss_limits(tfig, (0.0, 1.0))  # the background with the title where it now is
+        _set_loss_limits(tfig, (0.0, 1.0))  # the static background
     return tfig
 
 
