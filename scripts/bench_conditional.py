@@ -8,7 +8,7 @@ Protocol (temporal): train on DE-LU 2023-01-01..2024-12-31, test on every day of
 ``tsgan train`` settings (animation on, as a user gets it): unconditional, ``--condition
 calendar`` and ``--condition calendar+level``. Every test day is scored against
 ``n_per_day`` scenarios for its own date (and, with the level, its realized daily mean), by
-``tsgan.evaluate.evaluate_conditional``, against the analog-day baselines fitted on the same
+``tsgan.evaluation.evaluate_conditional``, against the analog-day baselines fitted on the same
 training days. The calendar model is also compared with the unconditional model.
 """
 
@@ -29,7 +29,7 @@ import numpy as np
 
 import tsgan
 from tsgan.config import TrainConfig
-from tsgan.evaluate import evaluate_conditional
+from tsgan.evaluation import evaluate_conditional
 from tsgan.scenarios import day_generator
 from tsgan.train import train
 

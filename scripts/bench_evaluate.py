@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import tsgan
-from tsgan import evaluate as ev
+from tsgan import evaluation as ev
 
 ROOT = Path(__file__).resolve().parents[1]
 

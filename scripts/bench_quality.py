@@ -11,7 +11,7 @@ Protocols, all from the files in ``../shared/data`` (hourly curves, DST days int
 - ``epf-random``: the epftoolbox DE dataset (2012-2017), the random-day protocol.
 
 For every seed, one run of ``tsgan.train.train`` with the default settings (animation on, as
-``tsgan train`` runs) on the training days, then ``tsgan.evaluate.evaluate`` with 2,000
+``tsgan train`` runs) on the training days, then ``tsgan.evaluation.evaluate`` with 2,000
 scenarios (``tsgan evaluate``'s default): the model, every baseline and the noise floor.
 
 ``--validate`` never touches a test day: it holds out a quarter of each protocol's
@@ -43,7 +43,7 @@ from bench_conditional import _machine
 
 from tsgan.config import TrainConfig
 from tsgan.data import daily_curves, load_prices
-from tsgan.evaluate import METRICS, evaluate
+from tsgan.evaluation import METRICS, evaluate
 from tsgan.train import train
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ import keras
 
 import tsgan
 from tsgan.config import TrainConfig
-from tsgan.evaluate import evaluate_conditional
+from tsgan.evaluation import evaluate_conditional
 from tsgan.scenarios import day_generator
 
 ROOT = Path(__file__).resolve().parents[1]

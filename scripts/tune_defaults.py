@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 import tsgan
-from tsgan.evaluate import delta_energy_score
+from tsgan.evaluation import delta_energy_score
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = {

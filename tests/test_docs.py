@@ -36,18 +36,28 @@ def test_atomic_files_get_the_usual_permissions(tmp_path):
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask
 
 
-def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatch):
-    """The README's Python API block, verbatim, from a folder with ../shared beside it."""
+def readme_block(heading: str) -> str:
+    """The first Python block of the README section under ``## heading``."""
     from .conftest import ROOT
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = text.split("## Python API", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    return text.split(f"## {heading}\n", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+
+
+def project_folder(tmp_path, shared_data):
+    """A folder with ../shared beside it, as a clone of the repository has."""
     work = tmp_path / "project"
     work.mkdir()
     (tmp_path / "shared").symlink_to(shared_data.parent, target_is_directory=True)
+    return work
+
+
+def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatch):
+    """The README's Python API block, verbatim, from a folder with ../shared beside it."""
+    work = project_folder(tmp_path, shared_data)
     monkeypatch.chdir(work)
     namespace: dict = {}
-    exec(compile(block, "README.md (Python API)", "exec"), namespace)
+    exec(compile(readme_block("Python API"), "README.md (Python API)", "exec"), namespace)
     assert namespace["scenarios"].shape == (1000, 24)
     assert namespace["five"].shape == (5, 24) and 0 < namespace["five"].mean() < 300
     assert (work / "runs" / "api" / "model.keras").is_file()
@@ -65,10 +75,7 @@ def test_readme_animation_example_runs_as_written(curves, tmp_path, monkeypatch)
     """The README's render_animation block, on two tiny runs where the README's commands put theirs."""
     from PIL import Image
 
-    from .conftest import ROOT
-
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = text.split("## Animations", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    block = readme_block("Animations")
     monkeypatch.chdir(tmp_path)
     tiny = {"latent_dim": 4, "generator_units": (16,), "discriminator_units": (16,)}
     for name, loss in (("bce", "bce"), ("wgan", "wgan-gp")):
@@ -78,3 +85,24 @@ def test_readme_animation_example_runs_as_written(curves, tmp_path, monkeypatch)
     exec(compile(block, "README.md (Animations)", "exec"), {"tsgan": tsgan})
     with Image.open(tmp_path / "runs" / "compare.gif") as gif:
         assert gif.size == (2 * 960, 400) and gif.n_frames == 3
+
+
+def test_readme_evaluation_example_runs_as_written(shared_data, tmp_path, monkeypatch, capsys):
+    """The README's tsgan.evaluate block, with a small model where the README's command puts one."""
+    work = project_folder(tmp_path, shared_data)
+    monkeypatch.chdir(work)
+    curves = tsgan.daily_curves(tsgan.load_prices(shared_data / "energy_charts_de_lu"))
+    gan = tsgan.PriceGAN(latent_dim=4, generator_units=(16,), discriminator_units=(16,))
+    gan.fit(curves.loc["2023":"2024"], epochs=2, batch_size=64, verbose=0)
+    (work / "runs" / "de-lu").mkdir(parents=True)
+    gan.save(work / "runs" / "de-lu" / "model.keras")
+    namespace: dict = {}
+    exec(compile(readme_block("How good are the scenarios?"), "README.md", "exec"), namespace)
+    results = namespace["results"]
+    assert {"model", "gaussian_copula", "bootstrap"} <= set(results["full"])
+    printed = [float(v) for v in capsys.readouterr().out.split()]
+    assert printed == [
+        results["full"]["model"]["delta_es"],
+        results["full"]["gaussian_copula"]["delta_es"],
+    ]
+    assert (work / "runs" / "profile_bands.png").stat().st_size > 10_000

@@ -10,7 +10,7 @@ import pytest
 import scoringrules as sr
 from scipy.stats import norm
 
-from tsgan import evaluate as ev
+from tsgan import evaluation as ev
 from tsgan.cli import main
 
 

@@ -22,11 +22,13 @@ _LAZY = {
     "load_model": "tsgan.model",
     "TrainingAnimation": "tsgan.callbacks",
     "render_animation": "tsgan.renderer",
+    "evaluate": "tsgan.evaluation",  # scipy: loaded on first use
+    "evaluation_figures": "tsgan.plotting",
 }
 
 
 def __getattr__(name: str):
-    """Import the Keras parts on first use, so that the data layer loads without TensorFlow."""
+    """Import the Keras (and scipy) parts on first use: the data layer loads without them."""
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'tsgan' has no attribute {name!r}")
@@ -78,6 +80,8 @@ __all__ = [
     "daily_curves",
     "delivery_intervals",
     "demo_prices",
+    "evaluate",
+    "evaluation_figures",
     "fetch_prices",
     "hour_columns",
     "load_model",

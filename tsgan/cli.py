@@ -340,7 +340,7 @@ def cmd_animate(args) -> int:
 def cmd_evaluate(args) -> int:
     from tsgan.config import TrainConfig
     from tsgan.data import daily_curves, data_credit, load_prices
-    from tsgan.evaluate import evaluate, write_report
+    from tsgan.evaluation import evaluate, write_report
 
     if args.n < 2 or args.n_per_day < 2:
         raise CliError("--n and --n-per-day must be at least 2 (scores compare scenarios pairwise)")
@@ -392,7 +392,7 @@ def cmd_evaluate(args) -> int:
 
 
 def _evaluate_conditional(gan, run: Path, test, train, args, credit: str | None) -> int:
-    from tsgan.evaluate import evaluate_conditional, write_conditional_report
+    from tsgan.evaluation import evaluate_conditional, write_conditional_report
     from tsgan.scenarios import day_generator
 
     results = evaluate_conditional(

@@ -159,7 +159,7 @@ def scenario_array(
 
 
 def day_generator(model):
-    """A model as the day generator :func:`tsgan.evaluate.evaluate_conditional` takes.
+    """A model as the day generator :func:`tsgan.evaluation.evaluate_conditional` takes.
 
     ``generate(dates, levels, n, seed) -> (len(dates), n, n_steps)``; an unconditional
     model gives the same ``n`` scenarios for every date (a reference to compare with).

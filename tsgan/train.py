@@ -474,6 +474,10 @@ def train(
                     animation.finish()
                 except Exception as err:  # the model and run.json still get written
                     logger.error("animation: %s", err)
+                summary["animation"] = {
+                    "frames": len(animation.epochs_rendered),
+                    "drawing_cpu_s": animation.drawing_cpu_s,  # the drawing process's CPU time
+                }
             if epochs_done > initial:
                 save_model(gan, run / "model.keras")
             if health.message:

@@ -1,7 +1,7 @@
 """Evaluation: metrics, statistical baselines, the noise floor and the report."""
 
-from tsgan.evaluate.baselines import BASELINES, bootstrap, gaussian, gaussian_copula, pca_kde
-from tsgan.evaluate.conditional import (
+from tsgan.evaluation.baselines import BASELINES, bootstrap, gaussian, gaussian_copula, pca_kde
+from tsgan.evaluation.conditional import (
     analog_baselines,
     analog_days,
     conditional_report_markdown,
@@ -9,7 +9,7 @@ from tsgan.evaluate.conditional import (
     per_day_scores,
     write_conditional_report,
 )
-from tsgan.evaluate.metrics import (
+from tsgan.evaluation.metrics import (
     METRICS,
     copy_ratio,
     crps_per_hour,
@@ -27,7 +27,7 @@ from tsgan.evaluate.metrics import (
     stylized_facts,
     variogram_scores,
 )
-from tsgan.evaluate.report import (
+from tsgan.evaluation.report import (
     diebold_mariano,
     evaluate,
     report_markdown,

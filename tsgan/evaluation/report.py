@@ -11,8 +11,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from tsgan.atomic import write_atomic
-from tsgan.evaluate.baselines import BASELINES
-from tsgan.evaluate.metrics import (
+from tsgan.evaluation.baselines import BASELINES
+from tsgan.evaluation.metrics import (
     METRICS,
     energy_terms,
     rbf_bandwidths,

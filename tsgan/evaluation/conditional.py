@@ -19,9 +19,9 @@ import pandas as pd
 
 from tsgan.atomic import write_atomic
 from tsgan.data.calendar import DAY_TYPES, SEASONS, day_types, seasons
-from tsgan.evaluate.baselines import gaussian_copula
-from tsgan.evaluate.metrics import crps_per_hour, energy_terms, variogram_scores
-from tsgan.evaluate.report import dm_tests, stratified_halves
+from tsgan.evaluation.baselines import gaussian_copula
+from tsgan.evaluation.metrics import crps_per_hour, energy_terms, variogram_scores
+from tsgan.evaluation.report import dm_tests, stratified_halves
 
 # generate(dates, levels or None, n_per_day, seed) -> (len(dates), n_per_day, n_steps) EUR/MWh
 DayGenerate = Callable[[pd.DatetimeIndex, np.ndarray | None, int, int], np.ndarray]
