@@ -51,6 +51,12 @@ def export(path: Path) -> list[str]:
                 lines += [f"![{path.stem}, figure {n}]({name})", ""]
             elif output.output_type == "stream" and output.get("name") == "stdout":
                 lines += ["```text", output.text.rstrip(), "```", ""]
+            elif "image/gif" in output.get("data", {}):  # animations: too big for docs/
+                lines += ["*(an animation: run the notebook, or see the README's)*", ""]
+            elif "text/plain" in output.get("data", {}):  # tables and values
+                text = output["data"]["text/plain"].rstrip()
+                if not text.startswith("<"):  # not a bare object repr
+                    lines += ["```text", text, "```", ""]
     print(f"{path.name}: {n} figures in {time.perf_counter() - start:.0f} s", flush=True)
     return lines
 
