@@ -27,7 +27,7 @@ from tsgan.callbacks import EpochProgress, TrainingAnimation, TrainingHealth
 from tsgan.config import RunError, TrainConfig
 from tsgan.data import DataError, daily_curves, data_credit, demo_prices, load_prices
 from tsgan.data.calendar import CALENDAR_FEATURES
-from tsgan.data.formats import TZ
+from tsgan.data.parsing import TZ
 from tsgan.model import PriceGAN, load_model
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tsgan.data.errors import DataError
-from tsgan.data.formats import NS, TZ, localize
+from tsgan.data.parsing import NS, TZ, localize
 from tsgan.data.prices import per_day_resolution
 
 logger = logging.getLogger(__name__)

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from tsgan.atomic import write_atomic
+from tsgan.data.energy_charts import read_json_text
 from tsgan.data.errors import DataError
-from tsgan.data.formats import TZ, Part, read_json_text
+from tsgan.data.parsing import TZ, Part
 from tsgan.data.prices import describe_resolution, merge_parts
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from tsgan.data.errors import DataError
-from tsgan.data.formats import NS, TZ, Part, Source, expand_sources, read_file
+from tsgan.data.formats import Source, expand_sources, read_file
+from tsgan.data.parsing import NS, TZ, Part
 from tsgan.data.zones import canonical_zone
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,98 @@
+"""Plain tables: any CSV or Parquet file with a time column and a price column (the
+epftoolbox dataset among them), found by their names and values."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsgan.data.errors import DataError
+from tsgan.data.parsing import (
+    Part,
+    from_times,
+    need_column,
+    parse_numbers,
+    parse_times,
+    restore_autumn_hour,
+)
+from tsgan.data.zones import canonical_zone
+
+_TIME_NAME = re.compile(r"time|date|datum|zeit|mtu|start|stamp|unix|^$|^unnamed", re.IGNORECASE)
+
+
+_PRICE_NAME = re.compile(r"price|preis|eur|€|prix", re.IGNORECASE)
+
+
+def read_table(
+    path: Path, frame: pd.DataFrame, lines: np.ndarray, opts: dict, *, decimal: str | None
+) -> Part:
+    """Any table with a time column and a price column (epftoolbox CSV, Parquet, plain CSV)."""
+    cols = [str(c) for c in frame.columns]
+    time_col = opts.get("time_col")
+    if time_col is not None:
+        time_col = need_column(path, frame, time_col)
+    else:
+        candidates = [c for c in cols if _TIME_NAME.search(c)]
+        if not candidates:
+            raise DataError(
+                f"{path}: no time column among {cols}; name it with time_col= (--time-col)"
+            )
+        time_col = candidates[0]
+    price_col = opts.get("price_col")
+    if price_col is not None:
+        price_col = need_column(path, frame, price_col)
+    else:
+        named = [c for c in cols if c != time_col and _PRICE_NAME.search(c)]
+        if len(named) > 1:
+            raise DataError(
+                f"{path}: several price-like columns ({', '.join(named)}); pick one with "
+                "price_col= (--price-col)"
+            )
+        if not named:
+            raise DataError(
+                f"{path}: no price column among {cols} (expected a name with 'price' or 'Preis'); "
+                "name it with price_col= (--price-col)"
+            )
+        price_col = named[0]
+    epftoolbox = cols[0] in ("", "Unnamed: 0", "date") and price_col == "Price"
+    kind = "epftoolbox CSV" if epftoolbox else "CSV table"
+    if frame.attrs.get("parquet"):
+        kind = "Parquet table"
+    times = parse_times(
+        frame[time_col],
+        where=str(path),
+        lines=lines,
+        column=time_col,
+        dayfirst=opts.get("dayfirst"),
+    )
+    example = "'41,88'" if decimal == "," else "'41.88'"
+    if epftoolbox and times.tz is None:
+        times, lines, frame = restore_autumn_hour(times, lines, frame)
+    prices = parse_numbers(
+        frame[price_col],
+        decimal=decimal,
+        where=str(path),
+        lines=lines,
+        column=price_col,
+        example=example,
+    )
+    zone = canonical_zone(opts["zone"]) if opts.get("zone") else None
+    return from_times(times, prices, lines, path, kind, zone=zone, tz=opts.get("tz"))
+
+
+def read_parquet(path: Path, opts: dict) -> Part:
+    """Prices of a Parquet file with a time and a price column (see :func:`read_table`)."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises many types for a broken file
+        raise DataError(f"{path}: cannot read Parquet ({str(err).splitlines()[0]})") from None
+    if isinstance(frame.index, pd.DatetimeIndex):
+        frame = frame.reset_index()
+    if frame.empty:
+        raise DataError(f"{path}: Parquet file with no rows")
+    frame.columns = [str(c) for c in frame.columns]
+    frame.attrs["parquet"] = True
+    return read_table(path, frame, np.arange(1, len(frame) + 1), opts, decimal=opts.get("decimal"))
