@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -141,27 +142,10 @@ def _write_table(frame, out: Path) -> None:
 def cmd_train(args) -> int:
     from tsgan.config import RunError, TrainConfig
 
+    # the flags carry TrainConfig's field names (dest=...); None: not given on the command line
     overrides = {
-        "out": args.out,
-        "sources": tuple(args.sources) or None,
-        "demo": args.demo or None,
-        "zone": args.zone,
-        "tz": args.tz,
-        "date_from": args.date_from,
-        "date_to": args.date_to,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "loss": args.loss,
-        "condition": args.condition,
-        "country": args.country,
-        "gif_every": args.gif_every,
-        "gif_size": args.size,
-        "gif_theme": args.theme,
-        "gif_title": args.title,
-        "gif_hold": args.hold,
-        "gif": False if args.no_gif else None,
-        "overwrite": args.overwrite or None,
+        f.name: (tuple(v) or None) if isinstance(v := getattr(args, f.name, None), list) else v
+        for f in dataclasses.fields(TrainConfig)
     }
     if args.resume:
         run = Path(args.resume)
@@ -434,12 +418,24 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _animation_flags(p: argparse.ArgumentParser) -> None:
+def _animation_flags(p: argparse.ArgumentParser, *, dest_prefix: str = "") -> None:
     """The animation's look, the same for ``train`` and ``animate``."""
-    p.add_argument("--size", metavar="WIDTHxHEIGHT", help="pixels of a frame (default 720x288)")
-    p.add_argument("--theme", help="light (default) or dark")
-    p.add_argument("--title", help="shown before the epoch counter")
-    p.add_argument("--hold", type=float, metavar="SECONDS", help="the last frame stays (default 2)")
+    d = dest_prefix
+    p.add_argument(
+        "--size",
+        dest=f"{d}size",
+        metavar="WIDTHxHEIGHT",
+        help="pixels of a frame (default 720x288)",
+    )
+    p.add_argument("--theme", dest=f"{d}theme", help="light (default) or dark")
+    p.add_argument("--title", dest=f"{d}title", help="shown before the epoch counter")
+    p.add_argument(
+        "--hold",
+        dest=f"{d}hold",
+        type=float,
+        metavar="SECONDS",
+        help="the last frame stays (default 2)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -490,7 +486,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a GAN on daily curves and watch it learn")
     p.add_argument("sources", nargs="*", metavar="SOURCE", help="price file(s) or folder(s)")
     p.add_argument(
-        "--demo", action="store_true", help="train on the built-in demo market (synthetic)"
+        "--demo",
+        action="store_const",
+        const=True,
+        help="train on the built-in demo market (synthetic)",
     )
     p.add_argument("-o", "--out", help="run directory")
     p.add_argument("--zone")
@@ -518,8 +517,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="render every N-th epoch (default: at most 300 frames)",
     )
-    gif.add_argument("--no-gif", action="store_true", help="no animation")
-    _animation_flags(p)
+    gif.add_argument("--no-gif", dest="gif", action="store_const", const=False, help="no animation")
+    _animation_flags(p, dest_prefix="gif_")  # TrainConfig's gif_size, gif_theme, ...
     p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
     p.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, only the final line and errors"
@@ -537,7 +536,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue a stopped run from its last checkpoint to its planned epochs",
     )
     p.add_argument(
-        "--overwrite", action="store_true", help="replace the run in a non-empty RUN_DIR"
+        "--overwrite",
+        action="store_const",
+        const=True,
+        help="replace the run in a non-empty RUN_DIR",
     )
     p.set_defaults(func=cmd_train)
 
