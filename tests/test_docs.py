@@ -106,3 +106,41 @@ def test_readme_evaluation_example_runs_as_written(shared_data, tmp_path, monkey
         results["full"]["gaussian_copula"]["delta_es"],
     ]
     assert (work / "runs" / "profile_bands.png").stat().st_size > 10_000
+
+
+def readme_commands() -> list[list[str]]:
+    """Every ``tsgan`` and ``python scripts/...`` command in the README's shell blocks."""
+    import re
+    import shlex
+
+    from .conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in line.split("  #", 1)[0].split("&&"):
+                argv = shlex.split(part.strip())
+                if argv and argv[0] in ("tsgan", "python"):
+                    commands.append(argv)
+    return commands
+
+
+def test_readme_shell_commands_are_valid():
+    """Each README command names a real script, or parses with tsgan's own parser: a renamed
+    or removed flag fails here, not in a reader's terminal (running them all would mean
+    training for minutes and fetching from the network)."""
+    from tsgan.cli import build_parser
+
+    from .conftest import ROOT
+
+    commands = readme_commands()
+    assert sum(c[0] == "tsgan" for c in commands) >= 15
+    for argv in commands:
+        if argv[0] == "python":
+            assert (ROOT / argv[1]).is_file() or argv[1] == "-m", argv
+            continue
+        try:
+            build_parser().parse_args(argv[1:])
+        except SystemExit as stop:
+            raise AssertionError(f"README: {' '.join(argv)}: not a valid command") from stop
