@@ -2,8 +2,12 @@
 
 :class:`tsgan.TrainingAnimation` starts ``python -m tsgan.renderer`` (which imports neither
 TensorFlow nor Keras, nor the user's script) and sends it one small message per epoch. Drawing a
-frame with matplotlib and encoding it costs tens of milliseconds of CPU; in another process
-it runs beside training instead of holding up the training loop's interpreter.
+frame with matplotlib and encoding it costs about 8 ms of CPU; in another process it runs
+beside training instead of holding up the training loop's interpreter.
+
+The same drawing, without TensorFlow, re-renders a finished run from its ``samples.npz``
+(:func:`render_animation`: other sizes, themes and formats, or several runs side by side),
+and decides which epochs an animation shows (:func:`frame_epochs`).
 """
 
 from __future__ import annotations
