@@ -6,18 +6,19 @@ import importlib.util
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from tsgan.data import (
-    DataError,
-    calendar_features,
-    daily_curves,
-    demo_prices,
-    fetch_prices,
-    hour_columns,
-    load_prices,
-)
-from tsgan.scenarios import delivery_intervals, sample_scenarios
-
+# Everything loads on first use: ``import tsgan`` costs milliseconds, the data layer (pandas,
+# holidays) comes with the first data function, TensorFlow with the first model, and the
+# animation's drawing process (``python -m tsgan.renderer``) imports neither.
 _LAZY = {
+    "DataError": "tsgan.data",
+    "calendar_features": "tsgan.data",
+    "daily_curves": "tsgan.data",
+    "demo_prices": "tsgan.data",
+    "fetch_prices": "tsgan.data",
+    "hour_columns": "tsgan.data",
+    "load_prices": "tsgan.data",
+    "delivery_intervals": "tsgan.scenarios",
+    "sample_scenarios": "tsgan.scenarios",
     "PriceGAN": "tsgan.model",
     "load_model": "tsgan.model",
     "TrainingAnimation": "tsgan.callbacks",
@@ -28,10 +29,14 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    """Import the Keras (and scipy) parts on first use: the data layer loads without them."""
+    """Import each part on first use (see ``_LAZY``)."""
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'tsgan' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 class _RegisterWithKeras(importlib.abc.MetaPathFinder):
