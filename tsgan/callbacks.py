@@ -46,8 +46,9 @@ class TrainingAnimation(keras.callbacks.Callback):
     right, ``d_loss`` and ``g_loss`` up to this epoch on an x-axis fixed to the planned
     number of epochs. Frames are drawn, encoded and written by a separate process, so
     training does not wait for matplotlib, and streamed to the file: memory does not grow
-    with the number of epochs, and after every frame the GIF on disk is a complete, valid
-    file (written under a temporary name and renamed), so an exception or Ctrl-C loses
+    with the number of epochs, and the GIF on disk is always a complete, valid file
+    (written under a temporary name and renamed), brought up to date once the drawing has
+    caught up with training and at most once a second; an exception or Ctrl-C loses
     nothing already drawn. The suffix chooses the format: ``.gif``, ``.mp4`` (needs
     ``imageio-ffmpeg``), ``.webp`` or ``.png`` (APNG); all but GIF are finished when
     training ends.
@@ -145,9 +146,8 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.epochs_rendered: list[int] = list(prior["epochs"]) if prior else []
         self._process = None
         self._pending = bytearray()  # messages not yet in the drawing process's pipe
-        # CPU seconds of the drawing process (all; of it, keeping the file on disk whole)
-        self.drawing_cpu_s: float | None = None
-        self.publishing_cpu_s: float | None = None
+        self.drawing_cpu_s: float | None = None  # CPU seconds of the drawing process, once done
+        self._bins: np.ndarray | None = None  # the distribution panel's, when it is drawn
 
     # ------------------------------------------------------------------ Keras hooks
 
@@ -253,7 +253,6 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.conditions = model.encode_conditions(dates, levels if model.has_level else None)
         self._shown = np.concatenate([np.arange(per_group) + g * block for g in range(n_groups)])
         self._blocks = [slice(g * block, (g + 1) * block) for g in range(n_groups)]
-        self.n_dist = self.n_dist and block * n_groups
 
     def _send(self, message) -> None:
         """Pass a message to the drawing process without ever waiting on the pipe.
@@ -294,7 +293,7 @@ class TrainingAnimation(keras.callbacks.Callback):
                 self._n_all, seed=self.seed, conditions=self.conditions
             )  # EUR/MWh
             shares = None
-            if self.n_dist and self.real_by_group:
+            if self._bins is not None:
                 shares = np.stack([stat_shares(days[b], self._bins) for b in self._blocks])
                 shares = shares.astype("float32")
             frame = (days[self._shown].astype("float32"), shares)
@@ -334,8 +333,8 @@ class TrainingAnimation(keras.callbacks.Callback):
             raise RuntimeError(
                 f"TrainingAnimation: drawing failed: {detail.removeprefix('error ')}"
             )
-        with contextlib.suppress(IndexError, ValueError):  # "done FRAMES CPU_S PUBLISH_CPU_S"
-            self.drawing_cpu_s, self.publishing_cpu_s = map(float, status[-1].split()[2:4])
+        with contextlib.suppress(IndexError, ValueError):  # "done FRAMES CPU_S"
+            self.drawing_cpu_s = float(status[-1].split()[2])
 
     def finish(self, timeout: float = 600.0) -> None:
         """Draw what is queued, close the animation and write the still images.

@@ -136,15 +136,14 @@ class TrainConfig:
         ):
             raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
         from tsgan.plotting import theme_rc
-        from tsgan.renderer import parse_size
+        from tsgan.renderer import check_hold, parse_size
 
         try:
             self.gif_size is None or parse_size(self.gif_size)
             self.gif_theme is None or theme_rc(self.gif_theme)
+            self.gif_hold is None or check_hold(self.gif_hold)
         except ValueError as err:
-            raise RunError(str(err)) from None
-        if self.gif_hold is not None and not 0 <= self.gif_hold <= 600:
-            raise RunError(f"gif_hold must be 0 to 600 seconds, got {self.gif_hold}")
+            raise RunError(f"gif_{err}") from None
         if not self.demo and not self.sources:
             raise RunError("give a data SOURCE or --demo")
         if self.demo and self.sources:

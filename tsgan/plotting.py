@@ -182,7 +182,6 @@ class TrainingFigure:
     epochs: int
     size: tuple[int, int] = DEFAULT_SIZE
     rc: dict = field(default_factory=dict)  # the theme, in force whenever the figure draws
-    heading: str = ""
     loss_limits: tuple[float, float] = (0.0, 1.0)
     background: object = None
     animated: list = field(default_factory=list)
@@ -430,7 +429,6 @@ def _build_figure(
         epochs,
         size=tuple(size),
         rc=rc,
-        heading=heading,
         dist_real=None if dist is None else np.asarray(dist["real"]),
         dist_generated=dist_generated,
         dist_notes=dist_notes,

@@ -125,6 +125,18 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def check_hold(seconds: float) -> float:
+    """Seconds the last frame stays: 0 to 600 (a GIF delay holds at most 655 s).
+
+    Example:
+        >>> check_hold(2)
+        2.0
+    """
+    if not 0 <= seconds <= 600:
+        raise ValueError(f"hold must be 0 to 600 seconds, got {seconds}")
+    return float(seconds)
+
+
 def open_writer(path: Path, fps: float, *, hold: float = 2.0, theme: str = "light"):
     """The writer for the suffix: a GIF stream, an ``.mp4`` video (needs imageio-ffmpeg),
     or an animated WebP or PNG (APNG) written by Pillow; the last frame stays ``hold`` s."""
@@ -505,7 +517,7 @@ def main() -> None:
     with contextlib.suppress(OSError, AttributeError):  # Linux: run only on otherwise idle CPU
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     messages, stdout = _Messages(sys.stdin.fileno()), sys.stdout
-    renderer, publish_cpu = None, 0.0
+    renderer = None
     try:
         renderer = Renderer(messages.next(None))
         unpublished, published = False, time.monotonic()
@@ -517,9 +529,7 @@ def main() -> None:
             except EOFError:  # the training process is gone
                 break
             if message is _Messages.WAITING:
-                t0 = time.process_time()
                 renderer.idle()
-                publish_cpu += time.process_time() - t0
                 unpublished, published = False, time.monotonic()
                 continue
             if message is None:
@@ -527,12 +537,8 @@ def main() -> None:
             renderer.epoch(*message)
             unpublished = unpublished or message[2] is not None
         renderer.close()
-        # the frames drawn and the CPU seconds this process used (all, and publishing)
-        print(
-            f"done {len(renderer.epochs)} {time.process_time():.2f} {publish_cpu:.2f}",
-            file=stdout,
-            flush=True,
-        )
+        # the frames drawn and the CPU seconds this process used
+        print(f"done {len(renderer.epochs)} {time.process_time():.2f}", file=stdout, flush=True)
     except BaseException as err:
         print(f"error {type(err).__name__}: {' '.join(str(err).split())}", file=stdout, flush=True)
         traceback.print_exc(file=sys.stderr)
