@@ -426,6 +426,44 @@ def test_animation_settings_left_out_take_the_animation_defaults():
     assert given.animation_settings == {"every": 2, "size": (640, 360), "hold": 0.5}
 
 
+def test_each_setting_is_one_flag_and_one_toml_key():
+    """TrainConfig's fields define the train flags: a value given by each flag arrives in
+    the same field, survives config.toml, and a bad one is refused by the same check."""
+    import dataclasses
+
+    from tsgan.cli import build_parser
+    from tsgan.config import RunError, toml_name
+
+    values = {"out": "runs/x", "zone": "AT", "tz": "Europe/Vienna", "date_from": "2024-02-01"}
+    values |= {"date_to": "2024-03-01", "epochs": "7", "batch_size": "16", "seed": "3"}
+    values |= {"country": "FR", "gif_every": "2", "gif_size": "640x360", "gif_theme": "dark"}
+    values |= {"gif_title": "BCE", "gif_hold": "0.5"}
+    parser = build_parser()
+    flagged = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
+    assert {f.name for f in flagged} == {f.name for f in dataclasses.fields(TrainConfig)} - {
+        "model"
+    }
+    for f in flagged:
+        cli, choices = f.metadata["cli"], f.metadata["choices"]
+        flag = cli["flag"] or "--" + f.name.replace("_", "-")
+        if str(f.type) == "bool":
+            args = parser.parse_args(["train", flag])
+            assert getattr(args, f.name) is (not f.default), f.name
+        elif str(f.type) == "tuple[str, ...]":
+            assert parser.parse_args(["train", "a.csv", "b.csv"]).sources == ["a.csv", "b.csv"]
+        else:
+            text = choices[-1] if choices else values[f.name]
+            args = parser.parse_args(["train", flag, text])
+            assert str(getattr(args, f.name)) == text, f.name
+            config = TrainConfig(**({"demo": True, "out": "x", f.name: getattr(args, f.name)}))
+            assert f"{toml_name(f)} = " in config.to_toml(), f.name
+            assert TrainConfig.from_toml(config.to_toml()) == config, f.name
+    with pytest.raises(RunError, match="loss must be one of bce, wgan-gp, got 'hinge'"):
+        TrainConfig.from_toml('demo = true\nout = "x"\nloss = "hinge"\n')
+    with pytest.raises(RunError, match="condition must be one of calendar, calendar"):
+        TrainConfig.from_toml('demo = true\nout = "x"\ncondition = "weather"\n')
+
+
 @pytest.mark.parametrize("out", ["runs/😀 Straße", 'a"quote\\back', "C:\\Users\\me\\runs"])
 def test_settings_files_round_trip_any_path(out):
     config = TrainConfig(demo=True, out=out, model={"pac": 2})

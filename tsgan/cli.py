@@ -284,14 +284,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_animate(args) -> int:
-    from tsgan.plotting import theme_rc
-    from tsgan.renderer import (
-        ANIMATION_SUFFIXES,
-        SAMPLES_FILE,
-        check_hold,
-        parse_size,
-        render_animation,
-    )
+    from tsgan.renderer import ANIMATION_SUFFIXES, SAMPLES_FILE, animation_look, render_animation
 
     if args.every < 1:
         raise CliError(f"--every must be at least 1, got {args.every}")
@@ -309,12 +302,9 @@ def cmd_animate(args) -> int:
         if not (run / SAMPLES_FILE).is_file():
             raise CliError(f"{run / SAMPLES_FILE}: no stored samples (train with the animation on)")
     try:
-        size = parse_size(args.size) if args.size else None
-        args.theme is None or theme_rc(args.theme)
-        args.hold is None or check_hold(args.hold)
+        look = animation_look(size=args.size, theme=args.theme, title=args.title, hold=args.hold)
     except ValueError as err:
         raise CliError(f"--{err}") from None
-    look = {"size": size, "theme": args.theme, "title": args.title, "hold": args.hold}
     out = out or runs[0] / "training.gif"
     n = render_animation(
         [r / SAMPLES_FILE for r in runs],
@@ -322,7 +312,7 @@ def cmd_animate(args) -> int:
         labels=args.labels,
         fps=args.fps,
         every=args.every,
-        **{k: v for k, v in look.items() if v is not None},
+        **look,
     )
     print(f"wrote {n} frames to {out}")
     return 0
@@ -425,27 +415,48 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _animation_flags(p: argparse.ArgumentParser, *, dest_prefix: str = "") -> None:
-    """The animation's look, the same for ``train`` and ``animate``."""
-    d = dest_prefix
-    p.add_argument(
-        "--size",
-        dest=f"{d}size",
-        metavar="WIDTHxHEIGHT",
-        help="pixels of a frame (default 720x288)",
-    )
-    p.add_argument("--theme", dest=f"{d}theme", help="light (default) or dark")
-    p.add_argument("--title", dest=f"{d}title", help="shown before the epoch counter")
-    p.add_argument(
-        "--hold",
-        dest=f"{d}hold",
-        type=float,
-        metavar="SECONDS",
-        help="the last frame stays (default 2)",
-    )
+def _setting_flags(p: argparse.ArgumentParser, names: list[str], *, dest=lambda name: name) -> None:
+    """Flags for these :class:`TrainConfig` fields, as the fields define them (flag, help,
+    metavar, choices, type); ``None`` when not given, so that a settings file's value stays."""
+    from tsgan.config import TrainConfig
+
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    for name in names:
+        f = fields[name]
+        cli, choices = f.metadata["cli"], f.metadata.get("choices")
+        kind = str(f.type).removesuffix(" | None")
+        text = cli["help"]
+        given = f.default is not None and not isinstance(f.default, bool) and f.default != ""
+        if given and "default" not in text:
+            text += f" (default {f.default})"
+        if kind == "tuple[str, ...]":
+            p.add_argument(dest(name), nargs="*", metavar=cli["metavar"], help=text)
+            continue
+        flags = [cli["flag"] or "--" + name.replace("_", "-")]
+        if cli["short"]:
+            flags.insert(0, cli["short"])
+        if kind == "bool":  # a switch to the other value than the default
+            p.add_argument(
+                *flags, dest=dest(name), action="store_const", const=not f.default, help=text
+            )
+            continue
+        p.add_argument(
+            *flags,
+            dest=dest(name),
+            type={"int": int, "float": float}.get(kind, str),
+            choices=choices,
+            metavar=cli["metavar"]
+            or (None if choices else flags[-1][2:].upper().replace("-", "_")),
+            help=text,
+        )
+
+
+LOOK = ["gif_size", "gif_theme", "gif_title", "gif_hold"]  # the animation's look
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tsgan.config import TrainConfig
+
     parser = _Parser(prog="tsgan", description="GANs for daily day-ahead electricity price curves.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
     parser.add_argument("--version", action="version", version=f"tsgan {_version()}")
@@ -491,41 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("train", help="train a GAN on daily curves and watch it learn")
-    p.add_argument("sources", nargs="*", metavar="SOURCE", help="price file(s) or folder(s)")
-    p.add_argument(
-        "--demo",
-        action="store_const",
-        const=True,
-        help="train on the built-in demo market (synthetic)",
-    )
-    p.add_argument("-o", "--out", help="run directory")
-    p.add_argument("--zone")
-    p.add_argument(
-        "--tz", help="time zone of naive times and delivery days (default Europe/Berlin)"
-    )
-    p.add_argument(
-        "--from", dest="date_from", metavar="DATE", help="first delivery day (inclusive)"
-    )
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="last delivery day (inclusive)")
-    p.add_argument("--epochs", type=int, help="default 1500")
-    p.add_argument("--batch-size", type=int, help="default 32")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--loss", choices=("bce", "wgan-gp"))
-    p.add_argument(
-        "--condition",
-        choices=("calendar", "calendar+level"),
-        help="condition on the day type and season (calendar), and the daily mean price (+level)",
-    )
-    p.add_argument("--country", help="holiday calendar of --condition (default DE)")
-    gif = p.add_mutually_exclusive_group()
-    gif.add_argument(
-        "--gif-every",
-        type=int,
-        metavar="N",
-        help="render every N-th epoch (default: at most 300 frames)",
-    )
-    gif.add_argument("--no-gif", dest="gif", action="store_const", const=False, help="no animation")
-    _animation_flags(p, dest_prefix="gif_")  # TrainConfig's gif_size, gif_theme, ...
+    _setting_flags(p, [f.name for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")])
     p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
     p.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, only the final line and errors"
@@ -541,12 +518,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         metavar="RUN_DIR",
         help="continue a stopped run from its last checkpoint to its planned epochs",
-    )
-    p.add_argument(
-        "--overwrite",
-        action="store_const",
-        const=True,
-        help="replace the run in a non-empty RUN_DIR",
     )
     p.set_defaults(func=cmd_train)
 
@@ -613,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="one per RUN_DIR when comparing (default: the folder names)",
     )
-    _animation_flags(p)
+    _setting_flags(p, LOOK, dest=lambda name: name.removeprefix("gif_"))
     p.add_argument(
         "-o",
         "--out",

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import tomllib
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import pandas as pd
 
@@ -17,6 +16,7 @@ from tsgan.data.calendar import CONDITIONS
 # conditioned GAN learned the per-day distribution far better with the non-saturating BCE
 # loss (validation energy score 123.5 against 151.6 for WGAN-GP), with the level the two tie.
 DEFAULT_LOSS = {None: "wgan-gp", "calendar": "bce", "calendar+level": "wgan-gp"}
+LOSSES = ("bce", "wgan-gp")
 
 
 def default_loss(condition: str | None) -> str:
@@ -61,8 +61,38 @@ _KINDS = {
 }
 
 
-def _check_types(config: TrainConfig) -> None:
-    """Every setting has the type its annotation says (settings files can hold anything)."""
+def _setting(
+    default=None,
+    help: str | None = None,
+    *,
+    flag: str | None = None,
+    short: str | None = None,
+    toml: str | None = None,
+    metavar: str | None = None,
+    choices: tuple[str, ...] | None = None,
+):
+    """A field of :class:`TrainConfig` and everything about it: its default, the command-line
+    flag (``--field-name`` unless ``flag``; no ``help``: no flag), its key in ``config.toml``
+    (the field's name unless ``toml``), and the values it may take (``choices``)."""
+    cli = None
+    if help is not None:
+        cli = {"flag": flag, "short": short, "metavar": metavar, "help": help}
+    return field(default=default, metadata={"cli": cli, "toml": toml, "choices": choices})
+
+
+def toml_name(f: dataclasses.Field) -> str:
+    """A setting's key in ``config.toml``: its field name, or the word of its flag.
+
+    Example:
+        >>> [toml_name(f) for f in dataclasses.fields(TrainConfig)][5:8]
+        ['from', 'to', 'epochs']
+    """
+    return f.metadata.get("toml") or f.name
+
+
+def _check(config: TrainConfig) -> None:
+    """Every setting has the type its annotation says and one of its ``choices`` (settings
+    files can hold anything; the command line gives text)."""
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
         annotation = str(f.type)
@@ -72,8 +102,10 @@ def _check_types(config: TrainConfig) -> None:
             continue
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
-            name = TrainConfig._TOML_NAMES.get(f.name, f.name)
-            raise RunError(f"{name} must be {words}, got {value!r}")
+            raise RunError(f"{toml_name(f)} must be {words}, got {value!r}")
+        choices = f.metadata.get("choices")
+        if choices and value not in choices:
+            raise RunError(f"{toml_name(f)} must be one of {', '.join(choices)}, got {value!r}")
     unknown = sorted(set(config.model) - set(MODEL_SETTINGS))
     for key in unknown:
         if key in TOP_LEVEL_IN_MODEL:
@@ -85,7 +117,9 @@ def _check_types(config: TrainConfig) -> None:
 class TrainConfig:
     """Settings of one training run; saved as ``config.toml`` in the run directory.
 
-    Model hyperparameters go in ``model`` (keyword arguments of :class:`PriceGAN`).
+    Each setting is defined once, here: its default, its ``tsgan train`` flag, its TOML key
+    and the values it may take; the command line is built from these fields. Model
+    hyperparameters go in ``model`` (keyword arguments of :class:`PriceGAN`).
 
     Example:
         >>> cfg = TrainConfig(demo=True, out="runs/démo 😀", epochs=5)
@@ -93,33 +127,56 @@ class TrainConfig:
         True
     """
 
-    out: str = ""
-    sources: tuple[str, ...] = ()
-    demo: bool = False
-    zone: str | None = None
-    tz: str | None = None  # the market's time zone (naive times, delivery days); None: Berlin
-    date_from: str | None = None
-    date_to: str | None = None
+    out: str = _setting("", "run directory", short="-o")
+    sources: tuple[str, ...] = _setting((), "price file(s) or folder(s)", metavar="SOURCE")
+    demo: bool = _setting(False, "train on the built-in demo market (synthetic)")
+    zone: str | None = _setting(None, "bidding zone in multi-zone files (DE-LU, AT, FR...)")
+    tz: str | None = _setting(
+        None, "time zone of naive times and delivery days (default Europe/Berlin)"
+    )
+    date_from: str | None = _setting(
+        None, "first delivery day (inclusive)", flag="--from", toml="from", metavar="DATE"
+    )
+    date_to: str | None = _setting(
+        None, "last delivery day (inclusive)", flag="--to", toml="to", metavar="DATE"
+    )
     # 1500 epochs of batch 32 (about 35,000 updates on 750 days): chosen on validation days
     # held out of the training days (scripts/results/quality.md), 5x the updates of 600 x 64
-    epochs: int = 1500
-    batch_size: int = 32
-    seed: int = 0
-    loss: str | None = None  # None: default_loss(condition)
-    condition: str | None = None  # None, "calendar" or "calendar+level"
-    country: str = "DE"  # the holiday calendar of the calendar condition
-    gif: bool = True
-    gif_every: int | None = None  # None: every epoch up to 300 frames, then denser early
+    epochs: int = _setting(1500, "passes over the training days")
+    batch_size: int = _setting(32, "days per update")
+    seed: int = _setting(0, "seed of the weights, the noise and the order of the days")
+    loss: str | None = _setting(
+        None,
+        "the GAN loss (default "
+        + "; ".join(f"{c or 'unconditional'}: {loss}" for c, loss in DEFAULT_LOSS.items())
+        + ")",
+        choices=LOSSES,
+    )
+    condition: str | None = _setting(
+        None,
+        "condition on the day type and season (calendar), and the daily mean price (+level)",
+        choices=CONDITIONS,
+    )
+    country: str = _setting("DE", "holiday calendar of --condition")
+    gif: bool = _setting(True, "no animation", flag="--no-gif")
+    gif_every: int | None = _setting(
+        None, "render every N-th epoch (default: at most 300 frames, denser early)", metavar="N"
+    )
     # the animation's look; None: TrainingAnimation's defaults (720x288, light, 2 s)
-    gif_size: str | None = None  # WIDTHxHEIGHT of a frame, in pixels
-    gif_theme: str | None = None  # "light" or "dark"
-    gif_title: str | None = None  # shown before the epoch counter
-    gif_hold: float | None = None  # seconds the last frame stays
-    overwrite: bool = False
-    model: dict = field(default_factory=dict)
+    gif_size: str | None = _setting(
+        None, "pixels of a frame (default 720x288)", flag="--size", metavar="WIDTHxHEIGHT"
+    )
+    gif_theme: str | None = _setting(None, "light (default) or dark", flag="--theme")
+    gif_title: str | None = _setting(None, "shown before the epoch counter", flag="--title")
+    gif_hold: float | None = _setting(
+        None, "the last frame stays (default 2)", flag="--hold", metavar="SECONDS"
+    )
+    # an instruction for this run, not a setting to repeat: not saved
+    overwrite: bool = _setting(False, "replace the run in a non-empty RUN_DIR")
+    model: dict = field(default_factory=dict)  # PriceGAN's keyword arguments ([model] in TOML)
 
     def __post_init__(self) -> None:
-        _check_types(self)
+        _check(self)
         days = {}
         for name, text in (("from", self.date_from), ("to", self.date_to)):
             if text is not None:
@@ -135,13 +192,8 @@ class TrainConfig:
             or (self.gif_every is not None and self.gif_every < 1)
         ):
             raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
-        from tsgan.plotting import theme_rc
-        from tsgan.renderer import check_hold, parse_size
-
         try:
-            self.gif_size is None or parse_size(self.gif_size)
-            self.gif_theme is None or theme_rc(self.gif_theme)
-            self.gif_hold is None or check_hold(self.gif_hold)
+            self._look()
         except ValueError as err:
             raise RunError(f"gif_{err}") from None
         if not self.demo and not self.sources:
@@ -150,10 +202,6 @@ class TrainConfig:
             raise RunError("give either data SOURCEs or --demo, not both")
         if not self.out:
             raise RunError("--out RUN_DIR is required")
-        if self.condition not in (None, *CONDITIONS):
-            raise RunError(
-                f"condition must be one of {', '.join(CONDITIONS)}, got {self.condition!r}"
-            )
         if self.loss is None:
             object.__setattr__(self, "loss", default_loss(self.condition))
         object.__setattr__(self, "country", str(self.country).upper())
@@ -165,22 +213,18 @@ class TrainConfig:
                     f"country {self.country!r} has no holiday calendar (e.g. DE, AT, FR)"
                 )
 
-    # TOML: keys as on the command line ("from", "to", "batch_size"...)
-    _TOML_NAMES: ClassVar[dict[str, str]] = {"date_from": "from", "date_to": "to"}
+    def _look(self) -> dict:
+        from tsgan.renderer import animation_look
+
+        return animation_look(
+            size=self.gif_size, theme=self.gif_theme, title=self.gif_title, hold=self.gif_hold
+        )
 
     @property
     def animation_settings(self) -> dict:
         """The animation's settings that were given, as ``TrainingAnimation`` arguments."""
-        from tsgan.renderer import parse_size
-
-        given = {
-            "every": self.gif_every,
-            "size": None if self.gif_size is None else parse_size(self.gif_size),
-            "theme": self.gif_theme,
-            "title": self.gif_title,
-            "hold": self.gif_hold,
-        }
-        return {k: v for k, v in given.items() if v is not None}
+        every = {} if self.gif_every is None else {"every": self.gif_every}
+        return {**every, **self._look()}
 
     def to_toml(self) -> str:
         """The settings as TOML text (``None`` values are left out)."""
@@ -194,7 +238,7 @@ class TrainConfig:
                     f"{k} = {_toml_value(v)}" for k, v in sorted(value.items()) if v is not None
                 ]
             elif value is not None:
-                lines.append(f"{self._TOML_NAMES.get(f.name, f.name)} = {_toml_value(value)}")
+                lines.append(f"{toml_name(f)} = {_toml_value(value)}")
         text = "\n".join(lines) + "\n"
         if model:
             text += "\n[model]\n" + "\n".join(model) + "\n"
@@ -207,14 +251,13 @@ class TrainConfig:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise RunError(f"{where}: not valid TOML ({err})") from None
-        names = {v: k for k, v in cls._TOML_NAMES.items()}
-        known = {f.name for f in dataclasses.fields(cls)}
+        names = {toml_name(f): f.name for f in dataclasses.fields(cls)}
         values = {}
         for key, value in data.items():
-            name = names.get(key, key.replace("-", "_"))
-            if name not in known:
+            name = names.get(key.replace("-", "_"))
+            if name is None:
                 raise RunError(
-                    f"{where}: unknown setting {key!r} (known: {', '.join(sorted(known))})"
+                    f"{where}: unknown setting {key!r} (known: {', '.join(sorted(names))})"
                 )
             values[name] = tuple(value) if name == "sources" else value
         values.update({k: v for k, v in overrides.items() if v is not None})

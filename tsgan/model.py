@@ -8,10 +8,9 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from tsgan.config import default_loss
+from tsgan.config import LOSSES, default_loss
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
-LOSSES = ("bce", "wgan-gp")
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
 
 

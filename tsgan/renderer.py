@@ -137,6 +137,37 @@ def check_hold(seconds: float) -> float:
     return float(seconds)
 
 
+def animation_look(
+    *,
+    size: str | None = None,
+    theme: str | None = None,
+    title: str | None = None,
+    hold: float | None = None,
+) -> dict:
+    """The animation's look as given in settings or flags, checked: the keyword arguments of
+    :class:`tsgan.TrainingAnimation` and :func:`render_animation` (None: left out, so their
+    defaults apply).
+
+    Raises:
+        ValueError: a bad value, naming the setting (``"size must be WIDTHxHEIGHT ..."``).
+
+    Example:
+        >>> animation_look(size="640x360", hold=0.5)
+        {'size': (640, 360), 'hold': 0.5}
+    """
+    from tsgan.plotting import theme_rc
+
+    if theme is not None:
+        theme_rc(theme)
+    look = {
+        "size": None if size is None else parse_size(size),
+        "theme": theme,
+        "title": title,
+        "hold": None if hold is None else check_hold(hold),
+    }
+    return {k: v for k, v in look.items() if v is not None}
+
+
 def open_writer(path: Path, fps: float, *, hold: float = 2.0, theme: str = "light"):
     """The writer for the suffix: a GIF stream, an ``.mp4`` video (needs imageio-ffmpeg),
     or an animated WebP or PNG (APNG) written by Pillow; the last frame stays ``hold`` s."""
