@@ -97,6 +97,18 @@ def test_interrupted_fit_leaves_a_valid_gif(curves, tmp_path, error):
     assert (tmp_path / "losses.png").exists() and not list(tmp_path.glob(".*part*"))
 
 
+def test_a_failing_drawing_process_is_reported_in_one_line(curves, tmp_path):
+    """The drawing process cannot write the animation (its name is a folder): training
+    hears why, from the process's own report, not a broken pipe."""
+    (tmp_path / "training.gif").mkdir()
+    gan = PriceGAN(**TINY)
+    anim = TrainingAnimation(tmp_path / "training.gif", real=curves)
+    with pytest.raises(RuntimeError, match=r"drawing failed: \w+Error: .*training\.gif") as err:
+        gan.fit(curves, epochs=40, batch_size=32, verbose=0, callbacks=[anim])
+    assert "\n" not in str(err.value)
+    anim.finish()  # already ended: nothing to do
+
+
 def test_nan_stop_keeps_the_frames_and_the_last_finite_weights(curves, tmp_path):
     gan = PriceGAN(**TINY)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e30), g_optimizer=keras.optimizers.Adam(1e30))

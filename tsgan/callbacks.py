@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import keras
@@ -18,8 +15,8 @@ from tsgan.plotting import DEFAULT_SIZE, curve_ylim, stat_bins, stat_shares, the
 from tsgan.renderer import (
     MAX_FRAMES,
     SAMPLES_FILE,
+    DrawingProcess,
     Settings,
-    encode_message,
     frame_epochs,
     render_animation,
 )
@@ -144,8 +141,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.real, self.real_groups, self.groups = None, None, ()
         self.real_by_group: list[np.ndarray] = []  # all real days of each shown group
         self.epochs_rendered: list[int] = list(prior["epochs"]) if prior else []
-        self._process = None
-        self._pending = bytearray()  # messages not yet in the drawing process's pipe
+        self._drawing: DrawingProcess | None = None
         self.drawing_cpu_s: float | None = None  # CPU seconds of the drawing process, once done
         self._bins: np.ndarray | None = None  # the distribution panel's, when it is drawn
 
@@ -204,15 +200,7 @@ class TrainingAnimation(keras.callbacks.Callback):
             real_groups=self.real_groups,
             prior=self.prior,
         )
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - a pipe nobody reads could fill up
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tsgan.renderer"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # Ctrl-C goes to training, which then finishes the animation
-        )
-        self._send(settings)
+        self._drawing = DrawingProcess(settings)
 
     # Two fixed conditions of a conditional run: (label, representative date, day type, season)
     SHOWN = (
@@ -254,33 +242,9 @@ class TrainingAnimation(keras.callbacks.Callback):
         self._shown = np.concatenate([np.arange(per_group) + g * block for g in range(n_groups)])
         self._blocks = [slice(g * block, (g + 1) * block) for g in range(n_groups)]
 
-    def _send(self, message) -> None:
-        """Pass a message to the drawing process without ever waiting on the pipe.
-
-        The pipe is non-blocking: what does not fit while drawing lags behind (it runs at
-        the lowest priority, on the CPU time training leaves) waits here, about 1 kB per
-        epoch, and goes out with the next message or when the animation finishes.
-        """
-        self._pending += encode_message(message)
-        try:
-            self._flush(block=False)
-        except OSError:  # the drawing process is gone: say why
-            self._raise_if_failed(wait=True)
-            raise
-
-    def _flush(self, *, block: bool) -> None:
-        """Write what is pending (all of it when ``block``; else what the pipe takes)."""
-        fd = self._process.stdin.fileno()
-        os.set_blocking(fd, block)
-        with contextlib.suppress(BlockingIOError):  # the pipe is full: the rest goes later
-            while self._pending:
-                del self._pending[: os.write(fd, self._pending)]
-
     def on_epoch_end(self, epoch, logs=None) -> None:
-        if self._process is None:
+        if self._drawing is None or not self._drawing.running:
             return
-        if self._process.poll() is not None:
-            self._raise_if_failed(wait=True)
         logs = {
             k: float((logs or {}).get(k, np.nan)) for k in LOGS
         }  # the drawing process keeps the history
@@ -298,43 +262,10 @@ class TrainingAnimation(keras.callbacks.Callback):
                 shares = shares.astype("float32")
             frame = (days[self._shown].astype("float32"), shares)
             self.epochs_rendered.append(number)
-        self._send((number, logs, frame))
+        self._drawing.send((number, logs, frame))
 
     def on_train_end(self, logs=None) -> None:
         self.finish()
-
-    # ------------------------------------------------------------------ the drawing process
-
-    def _raise_if_failed(
-        self, wait: bool = False, timeout: float = 600.0, last: bytes | None = None
-    ) -> None:
-        if self._pending and self._process.poll() is None:
-            with contextlib.suppress(OSError):  # a failed process is reported below
-                self._flush(block=True)
-        process, self._process = self._process, None
-        try:
-            out, err = process.communicate(input=last, timeout=timeout if wait else 0)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-            raise RuntimeError(
-                f"TrainingAnimation: the drawing process did not finish in {timeout:.0f} s"
-            ) from None
-        self._stderr.seek(0)
-        err = self._stderr.read()
-        self._stderr.close()
-        status = out.decode(errors="replace").strip().splitlines()
-        if process.returncode != 0 or not status or not status[-1].startswith("done"):
-            detail = (
-                status[-1]
-                if status
-                else (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-            )
-            raise RuntimeError(
-                f"TrainingAnimation: drawing failed: {detail.removeprefix('error ')}"
-            )
-        with contextlib.suppress(IndexError, ValueError):  # "done FRAMES CPU_S"
-            self.drawing_cpu_s = float(status[-1].split()[2])
 
     def finish(self, timeout: float = 600.0) -> None:
         """Draw what is queued, close the animation and write the still images.
@@ -342,9 +273,9 @@ class TrainingAnimation(keras.callbacks.Callback):
         Called at the end of training; call it yourself after an interrupted ``fit`` (the
         command line does) to also get ``losses.png`` and ``samples.png``. Safe to call twice.
         """
-        if self._process is None:
-            return
-        self._raise_if_failed(wait=True, timeout=timeout, last=encode_message(None))
+        if self._drawing is not None and self._drawing.running:
+            self._drawing.finish(timeout)
+            self.drawing_cpu_s = self._drawing.cpu_s
 
 
 class EpochProgress(keras.callbacks.Callback):

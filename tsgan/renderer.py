@@ -533,12 +533,106 @@ class _Messages:
             self.buffer += chunk
 
 
+class DrawingProcess:
+    """The drawing process, seen from training: starts ``python -m tsgan.renderer``, passes
+    it messages without ever waiting, and says how it ended.
+
+    The protocol, all of it in this module: :func:`encode_message` frames each message;
+    the first is the :class:`Settings`, then ``(epoch, logs, frame)`` per epoch (``frame``:
+    None or ``(curves, shares or None)``, see :meth:`Renderer.epoch`), and ``None`` to finish;
+    :func:`main` answers with one line, ``done FRAMES CPU_SECONDS`` or ``error ...``.
+
+    Example:
+        >>> drawing = DrawingProcess(settings)       # doctest: +SKIP
+        >>> drawing.send((1, {"d_loss": 1.2}, None))  # doctest: +SKIP
+        >>> drawing.finish()                          # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        import subprocess
+        import tempfile
+
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - read when it ends; a pipe could fill
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tsgan.renderer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            start_new_session=True,  # Ctrl-C goes to training, which then finishes the animation
+        )
+        self._pending = bytearray()  # messages not yet in the pipe
+        self.cpu_s: float | None = None  # the CPU seconds it used, once done
+        self.send(settings)
+
+    @property
+    def running(self) -> bool:
+        """Started and not yet finished (or failed)."""
+        return self._process is not None
+
+    def send(self, message) -> None:
+        """Pass a message on without ever waiting on the pipe; raise if the process failed.
+
+        The pipe is non-blocking: what does not fit while drawing lags behind (it runs at
+        the lowest priority, on the CPU time training leaves) waits here, about 1 kB per
+        epoch, and goes out with the next message or at :meth:`finish`.
+        """
+        if self._process.poll() is not None:  # it should not end before it is told to
+            self._end(timeout=600.0)  # raises when it failed, saying why
+            raise RuntimeError("TrainingAnimation: the drawing process ended before training")
+        self._pending += encode_message(message)
+        try:
+            self._flush(block=False)
+        except OSError:  # the drawing process is gone: say why
+            self._end(timeout=600.0)
+            raise
+
+    def finish(self, timeout: float = 600.0) -> None:
+        """Tell it to finish, wait for it (``timeout`` s) and raise if it failed. Safe to call twice."""
+        if self._process is not None:
+            self._end(timeout=timeout, last=encode_message(None))
+
+    def _flush(self, *, block: bool) -> None:
+        """Write what is pending (all of it when ``block``; else what the pipe takes)."""
+        fd = self._process.stdin.fileno()
+        os.set_blocking(fd, block)
+        with contextlib.suppress(BlockingIOError):  # the pipe is full: the rest goes later
+            while self._pending:
+                del self._pending[: os.write(fd, self._pending)]
+
+    def _end(self, *, timeout: float, last: bytes | None = None) -> None:
+        import subprocess
+
+        if self._pending and self._process.poll() is None:
+            with contextlib.suppress(OSError):  # a failed process is reported below
+                self._flush(block=True)
+        process, self._process = self._process, None
+        try:
+            out, _ = process.communicate(input=last, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RuntimeError(
+                f"TrainingAnimation: the drawing process did not finish in {timeout:.0f} s"
+            ) from None
+        finally:
+            self._stderr.seek(0)
+            err = self._stderr.read().decode(errors="replace").strip().splitlines()
+            self._stderr.close()
+        status = out.decode(errors="replace").strip().splitlines()
+        if process.returncode != 0 or not status or not status[-1].startswith("done"):
+            detail = status[-1] if status else (err or ["no output"])[-1]
+            raise RuntimeError(
+                f"TrainingAnimation: drawing failed: {detail.removeprefix('error ')}"
+            )
+        with contextlib.suppress(IndexError, ValueError):  # "done FRAMES CPU_S"
+            self.cpu_s = float(status[-1].split()[2])
+
+
 def main() -> None:
     """``python -m tsgan.renderer``: messages on stdin (:func:`encode_message`), the result on stdout.
 
-    The first message is the :class:`Settings`; then ``(epoch, logs, frame)`` per epoch,
-    ``frame`` being None or ``(curves, shares)`` (see :meth:`Renderer.epoch`);
-    ``None`` (or the end of stdin, when the training process is gone) finishes. The process
+    The messages are :class:`DrawingProcess`'s; ``None`` or the end of stdin (the training
+    process is gone) finishes. The process
     runs in its own session, so Ctrl-C in the terminal reaches training only, which then
     finishes the animation. It runs at the lowest priority: drawing takes the CPU time that
     training leaves idle.
