@@ -98,6 +98,54 @@ def build_discriminator(
     return keras.Model(inputs, outputs, name=name)
 
 
+def discriminator_loss(loss: str, d_real, d_fake):
+    """The discriminator's loss from its outputs on real and on generated days.
+
+    ``"bce"``: cross-entropy, real days labelled 1 and generated ones 0 (the outputs are
+    logits). ``"wgan-gp"``: the critic's estimate of the Wasserstein distance, negated
+    (PriceGAN adds the gradient penalty).
+
+    Example:
+        >>> float(discriminator_loss("wgan-gp", np.array([[2.0]]), np.array([[0.5]])))
+        -1.5
+    """
+    if loss == "bce":
+        bce = keras.losses.binary_crossentropy
+        return ops.mean(bce(ops.ones_like(d_real), d_real, from_logits=True)) + ops.mean(
+            bce(ops.zeros_like(d_fake), d_fake, from_logits=True)
+        )
+    return ops.mean(d_fake) - ops.mean(d_real)
+
+
+def generator_loss(loss: str, d_fake):
+    """The generator's loss from the discriminator's outputs on generated days.
+
+    ``"bce"``: the non-saturating loss, −log D(G(z)). ``"wgan-gp"``: −mean critic value.
+
+    Example:
+        >>> round(float(generator_loss("bce", np.array([[0.0]]))), 4)  # D says 50:50
+        0.6931
+    """
+    if loss == "bce":
+        return ops.mean(
+            keras.losses.binary_crossentropy(ops.ones_like(d_fake), d_fake, from_logits=True)
+        )
+    return -ops.mean(d_fake)
+
+
+def _apply_gradients(optimizer, tape, loss, net) -> None:
+    """One optimizer step on ``net``'s trainable variables (means over the global batch
+    under a distribution strategy)."""
+    import tensorflow as tf
+
+    variables = net.trainable_variables
+    grads = tape.gradient(loss, variables)
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if replicas > 1:
+        grads = [g / replicas for g in grads]
+    optimizer.apply(grads, variables)
+
+
 @keras.saving.register_keras_serializable(package="tsgan")
 class PriceGAN(keras.Model):
     """A GAN for daily price curves (``n_days × n_steps`` in EUR/MWh), scaling included.
@@ -559,25 +607,8 @@ class PriceGAN(keras.Model):
             self.train_function = None  # traced for another plan: trace again
         self._epoch_plan = plan
 
-    def _fake(self, batch, conditions):
-        """Generated curves in the unit space: noise (+ conditions) through the generator.
-
-        With the level condition each day's mean is imposed (see :meth:`_impose_level`).
-        """
-        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
-        noise = z if conditions is None else ops.concatenate([z, conditions], axis=-1)
-        unit = self.generator(noise, training=True)  # (B, n)
-        return self._impose_level(unit, conditions) if self.has_level else unit
-
-    def _pack(self, curves, conditions):
-        """(B, n) curves [+ (B, c) conditions] → (B/pac, pac·(n+c)) discriminator inputs."""
-        x = curves if conditions is None else ops.concatenate([curves, conditions], axis=-1)
-        return ops.reshape(x, (-1, self.pac * (self.n_steps + self.condition_dim)))
-
-    def _critic(self, curves, conditions, training=True):
-        return self.discriminator(self._pack(curves, conditions), training=training)
-
     def train_step(self, data):
+        """One step of the game on a batch of real days (or, from :meth:`fit`, one epoch)."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         if self.condition_dim:
             real, conditions = x[0], ops.cast(x[1], "float32")  # fit(x=(curves, conditions))
@@ -606,6 +637,75 @@ class PriceGAN(keras.Model):
         g_loss = self.generator_step(batch, conditions)  # (b) the discriminator frozen
         verdict = ops.sigmoid if self.loss_name == "bce" else (lambda v: v)
         return ops.stack([d_loss, g_loss, ops.mean(verdict(d_real)), ops.mean(verdict(d_fake))])
+
+    def discriminator_step(self, real, conditions=None):
+        """One discriminator update on ``real`` (transformed) against fresh fakes.
+
+        Only discriminator variables receive gradients. Returns the loss and the raw
+        discriminator outputs on real and generated curves.
+        """
+        import tensorflow as tf
+
+        fake = self._fake(ops.shape(real)[0], conditions)
+        with tf.GradientTape() as tape:
+            d_real = self._critic(real, conditions)
+            d_fake = self._critic(fake, conditions)
+            d_loss = discriminator_loss(self.loss_name, d_real, d_fake)
+            if self.loss_name == "wgan-gp":
+                d_loss = d_loss + self.gp_weight * self._gradient_penalty(real, fake, conditions)
+        _apply_gradients(self.d_optimizer, tape, d_loss, self.discriminator)
+        return d_loss, d_real, d_fake
+
+    def generator_step(self, batch, conditions=None):
+        """One generator update through the frozen discriminator; returns the generator loss."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            g_fake = self._critic(self._fake(batch, conditions), conditions)
+            g_loss = generator_loss(self.loss_name, g_fake)
+        _apply_gradients(self.g_optimizer, tape, g_loss, self.generator)
+        if self.ema_generator is not None:
+            self._update_ema()
+        return g_loss
+
+    def _fake(self, batch, conditions):
+        """Generated curves in the unit space: noise (+ conditions) through the generator.
+
+        With the level condition each day's mean is imposed (see :meth:`_impose_level`).
+        """
+        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        noise = z if conditions is None else ops.concatenate([z, conditions], axis=-1)
+        unit = self.generator(noise, training=True)  # (B, n)
+        return self._impose_level(unit, conditions) if self.has_level else unit
+
+    def _critic(self, curves, conditions, training=True):
+        """The discriminator's verdict on curves [+ conditions], ``pac`` days packed per input:
+        (B, n) [+ (B, c)] → (B/pac, pac·(n+c)) → (B/pac, 1)."""
+        x = curves if conditions is None else ops.concatenate([curves, conditions], axis=-1)
+        packed = ops.reshape(x, (-1, self.pac * (self.n_steps + self.condition_dim)))
+        return self.discriminator(packed, training=training)
+
+    def _gradient_penalty(self, real, fake, conditions):
+        """WGAN-GP's penalty: the mean of (‖∇D‖ − 1)² at random points between real and
+        generated days (a U(0, 1) weight per day), one gradient norm per packed input."""
+        import tensorflow as tf
+
+        alpha = keras.random.uniform((ops.shape(real)[0], 1), seed=self.seed_generator)
+        mixed = real + alpha * (fake - real)
+        with tf.GradientTape() as tape:
+            tape.watch(mixed)
+            critic = self._critic(mixed, conditions)
+        grad = ops.reshape(tape.gradient(critic, mixed), (-1, self.pac * self.n_steps))
+        norm = ops.sqrt(ops.sum(ops.square(grad), axis=-1) + 1e-12)  # no NaN gradient at 0
+        return ops.mean(ops.square(norm - 1.0))
+
+    def _update_ema(self) -> None:
+        # warm-up as in tf.train.ExponentialMovingAverage: early weights are not kept for long
+        step = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
+        for ema_w, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
+            # weights: moving average; BatchNorm statistics: copied
+            ema_w.assign(decay * ema_w + (1.0 - decay) * w if w.trainable else w)
 
     def _train_epoch(self, real, conditions):
         """A whole epoch in one graph: shuffle the set, then ``_train_batch`` on each batch
@@ -639,75 +739,6 @@ class PriceGAN(keras.Model):
                 rows(real, n - rest, rest), rows(conditions, n - rest, rest)
             )
         return total / (full + (rest > 0))
-
-    def discriminator_step(self, real, conditions=None):
-        """One discriminator update on ``real`` (transformed) against fresh fakes.
-
-        Only discriminator variables receive gradients. Returns the loss and the raw
-        discriminator outputs on real and generated curves.
-        """
-        import tensorflow as tf
-
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # global-batch means
-        fake = self._fake(ops.shape(real)[0], conditions)
-        with tf.GradientTape() as tape:
-            d_real = self._critic(real, conditions)
-            d_fake = self._critic(fake, conditions)
-            d_loss = self._d_loss(real, fake, d_real, d_fake, conditions)
-            scaled = d_loss / replicas
-        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
-        return d_loss, d_real, d_fake
-
-    def generator_step(self, batch, conditions=None):
-        """One generator update through the frozen discriminator; returns the generator loss."""
-        import tensorflow as tf
-
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        with tf.GradientTape() as tape:
-            fake = self._fake(batch, conditions)
-            g_loss = self._g_loss(self._critic(fake, conditions))
-            scaled = g_loss / replicas
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply(grads, self.generator.trainable_variables)
-        if self.ema_generator is not None:
-            self._update_ema()
-        return g_loss
-
-    def _d_loss(self, real, fake, d_real, d_fake, conditions):
-        if self.loss_name == "bce":
-            bce = keras.losses.binary_crossentropy
-            return ops.mean(bce(ops.ones_like(d_real), d_real, from_logits=True)) + ops.mean(
-                bce(ops.zeros_like(d_fake), d_fake, from_logits=True)
-            )
-        import tensorflow as tf
-
-        # WGAN-GP: the interpolation weight is U(0, 1), one per curve.
-        alpha = keras.random.uniform((ops.shape(real)[0], 1), seed=self.seed_generator)
-        mixed = real + alpha * (fake - real)
-        with tf.GradientTape() as gp_tape:
-            gp_tape.watch(mixed)
-            critic = self._critic(mixed, conditions)
-        grad = gp_tape.gradient(critic, mixed)  # (B, n)
-        grad = ops.reshape(grad, (-1, self.pac * self.n_steps))  # per packed input
-        norm = ops.sqrt(ops.sum(ops.square(grad), axis=-1) + 1e-12)  # no NaN gradient at 0
-        penalty = ops.mean(ops.square(norm - 1.0))
-        return ops.mean(d_fake) - ops.mean(d_real) + self.gp_weight * penalty
-
-    def _g_loss(self, g_fake):
-        if self.loss_name == "bce":  # non-saturating: maximise log D(G(z))
-            return ops.mean(
-                keras.losses.binary_crossentropy(ops.ones_like(g_fake), g_fake, from_logits=True)
-            )
-        return -ops.mean(g_fake)
-
-    def _update_ema(self) -> None:
-        # warm-up as in tf.train.ExponentialMovingAverage: early weights are not kept for long
-        step = ops.cast(self.g_optimizer.iterations, "float32")
-        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
-        for ema_w, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
-            # weights: moving average; BatchNorm statistics: copied
-            ema_w.assign(decay * ema_w + (1.0 - decay) * w if w.trainable else w)
 
     # ------------------------------------------------------------------ sampling
 
