@@ -213,3 +213,40 @@ def test_a_300_frame_default_gif_stays_under_3_mb(shared_data, tmp_path):
     assert render_animation(tmp_path / "samples.npz", out) == 300
     assert Image.open(out).n_frames == 300
     assert out.stat().st_size < 3e6
+
+
+@pytest.mark.parametrize(
+    ("theme", "top", "whole_allowed"),
+    [("light", 1.5, False), ("dark", 1.5, False), ("light", 9.0, True)],
+)
+def test_a_growing_loss_axis_redraws_its_panel_pixel_for_pixel(theme, top, whole_allowed):
+    """When the losses leave the axis, only the loss panel is drawn again: each frame is
+    the same, pixel for pixel, as a frame from a figure drawn whole. Tick labels wider than
+    the layout's room ("−10.0") make it draw the whole figure."""
+    from tsgan.plotting import render_frame, training_figure
+
+    rng = np.random.default_rng(0)
+    real = rng.normal(80, 20, (60, 24))
+    bins = stat_bins(real)
+    dist = {"bins": bins, "real": stat_shares(real, bins)[None]}
+    d_loss, g_loss = np.linspace(0.5, top, 40), -(np.linspace(0.0, 1.0, 40) ** 2) * top
+
+    def figure():
+        return training_figure(
+            real, n_generated=4, epochs=40, ylim=(0, 200), dist=dist, theme=theme
+        )
+
+    tfig = figure()
+    whole = []
+    tfig.canvas.draw = lambda *a, _draw=tfig.canvas.draw: (whole.append(1), _draw(*a))[1]
+    for k in (1, 5, 12, 25, 40):
+        frame = {
+            "epoch": k,
+            "generated": real[k % 7 : k % 7 + 4],
+            "d_loss": d_loss[:k],
+            "g_loss": g_loss[:k],
+            "dist": stat_shares(real[: 10 + k], bins)[None],
+        }
+        np.testing.assert_array_equal(render_frame(tfig, **frame), render_frame(figure(), **frame))
+    assert tfig.loss_limits[0] < -top and tfig.loss_limits[1] > top  # it grew
+    assert whole_allowed or not whole  # and not by drawing the whole figure

@@ -143,6 +143,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.epochs_rendered: list[int] = list(prior["epochs"]) if prior else []
         self._drawing: DrawingProcess | None = None
         self.drawing_cpu_s: float | None = None  # CPU seconds of the drawing process, once done
+        self.finish_wait_s: float | None = None  # how long training waited for it at the end
         self._bins: np.ndarray | None = None  # the distribution panel's, when it is drawn
 
     # ------------------------------------------------------------------ Keras hooks
@@ -274,8 +275,12 @@ class TrainingAnimation(keras.callbacks.Callback):
         command line does) to also get ``losses.png`` and ``samples.png``. Safe to call twice.
         """
         if self._drawing is not None and self._drawing.running:
+            import time
+
+            start = time.perf_counter()
             self._drawing.finish(timeout)
             self.drawing_cpu_s = self._drawing.cpu_s
+            self.finish_wait_s = time.perf_counter() - start
 
 
 class EpochProgress(keras.callbacks.Callback):

@@ -477,6 +477,10 @@ def train(
                 summary["animation"] = {
                     "frames": len(animation.epochs_rendered),
                     "drawing_cpu_s": animation.drawing_cpu_s,  # the drawing process's CPU time
+                    # seconds training waited at the end for the last frames and the files
+                    "finish_wait_s": None
+                    if animation.finish_wait_s is None
+                    else round(animation.finish_wait_s, 2),
                 }
             if epochs_done > initial:
                 save_model(gan, run / "model.keras")
