@@ -215,11 +215,21 @@ def test_a_300_frame_default_gif_stays_under_3_mb(shared_data, tmp_path):
     assert out.stat().st_size < 3e6
 
 
+LONG_TITLE = "BCE against WGAN-GP on DE-LU day-ahead prices, 2023 to 2024, seed 0"
+
+
 @pytest.mark.parametrize(
-    ("theme", "top", "whole_allowed"),
-    [("light", 1.5, False), ("dark", 1.5, False), ("light", 9.0, True)],
+    ("theme", "top", "whole_allowed", "title", "size"),
+    [
+        ("light", 1.5, False, "", (720, 288)),
+        ("dark", 1.5, False, LONG_TITLE, (720, 288)),
+        ("light", 1.5, False, LONG_TITLE, (1920, 1080)),
+        ("light", 9.0, True, "", (720, 288)),
+    ],
 )
-def test_a_growing_loss_axis_redraws_its_panel_pixel_for_pixel(theme, top, whole_allowed):
+def test_a_growing_loss_axis_redraws_its_panel_pixel_for_pixel(
+    theme, top, whole_allowed, title, size
+):
     """When the losses leave the axis, only the loss panel is drawn again: each frame is
     the same, pixel for pixel, as a frame from a figure drawn whole. Tick labels wider than
     the layout's room ("−10.0") make it draw the whole figure."""
@@ -233,7 +243,15 @@ def test_a_growing_loss_axis_redraws_its_panel_pixel_for_pixel(theme, top, whole
 
     def figure():
         return training_figure(
-            real, n_generated=4, epochs=40, ylim=(0, 200), dist=dist, theme=theme
+            real,
+            n_generated=4,
+            epochs=40,
+            ylim=(0, 200),
+            dist=dist,
+            theme=theme,
+            title=title,
+            size=size,
+            subtitle="tsgan · test\ndata: a long credit line for the test of the loss panel",
         )
 
     tfig = figure()

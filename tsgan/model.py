@@ -302,6 +302,7 @@ class PriceGAN(keras.Model):
 
         self._epoch_plan = None  # set by fit: (days, batch size, shuffle) of a fused epoch
         self._sample_fn = None  # generate's compiled call, made on first use
+        self._noise = None  # generate's last seeded noise: ((n, seed), tensor)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -779,22 +780,38 @@ class PriceGAN(keras.Model):
             conditions = np.asarray(conditions, dtype="float32").reshape(n, self.condition_dim)
         elif conditions is not None:
             raise ValueError("generate: this model is unconditional; conditions must be None")
-        # an int seed is a stateless draw; None: the model's own seed generator moves on
-        noise_seed = int(seed) if seed is not None else self.seed_generator
-        noise = keras.random.normal((n, self.latent_dim), seed=noise_seed)
+        noise = self._draw_noise(n, seed)
         if conditions is not None:
             noise = ops.concatenate([noise, ops.convert_to_tensor(conditions)], axis=-1)
         if self._sample_fn is None:
             import tensorflow as tf
 
             self._sample_fn = tf.function(self._sample, reduce_retracing=True)
-        out = np.empty((n, self.n_steps))  # float64: filled from float32 chunks in one pass
-        for start in range(0, n, batch_size):
-            out[start : start + batch_size] = self._sample_fn(noise[start : start + batch_size])
+        if n <= batch_size:  # one call (no slicing: each eager op costs ~0.1 ms)
+            out = np.asarray(self._sample_fn(noise), dtype="float64")
+        else:
+            out = np.empty((n, self.n_steps))  # float64: filled from float32 chunks in one pass
+            for start in range(0, n, batch_size):
+                out[start : start + batch_size] = self._sample_fn(noise[start : start + batch_size])
         if self.has_level and n:  # each day's mean is its level (exactly, in float64)
             level = ops.convert_to_numpy(self._level(conditions)).astype("float64")  # (n, 1)
             out += level - out.mean(axis=1, keepdims=True)
         return out
+
+    def _draw_noise(self, n: int, seed: int | None):
+        """``(n, latent_dim)`` standard normal noise. An int seed is a stateless draw, the
+        same every time: the last small one is kept, so asking again (the animation asks
+        for the same days every frame) costs only the generator. None: the model's own
+        seed generator moves on."""
+        if seed is None:
+            return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        key = (n, int(seed))
+        if self._noise is not None and self._noise[0] == key:
+            return self._noise[1]
+        noise = keras.random.normal((n, self.latent_dim), seed=int(seed))
+        if n * self.latent_dim <= 1 << 20:  # at most 4 MB kept
+            self._noise = (key, noise)
+        return noise
 
     def _sample(self, noise):
         """Noise (+ conditions) → curves in EUR/MWh (float32), one compiled call per chunk.

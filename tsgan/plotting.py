@@ -183,6 +183,7 @@ class TrainingFigure:
     size: tuple[int, int] = DEFAULT_SIZE
     rc: dict = field(default_factory=dict)  # the theme, in force whenever the figure draws
     loss_limits: tuple[float, float] = (0.0, 1.0)
+    loss_region: object = None  # the loss panel's part of the background (a Bbox in pixels)
     background: object = None
     animated: list = field(default_factory=list)
     dist_real: np.ndarray | None = None  # (groups, 2, bins) shares of the real days
@@ -535,8 +536,9 @@ def _set_loss_limits(tfig: TrainingFigure, limits: tuple[float, float]) -> None:
     """Set the loss axis range and redraw the static background (only when it grows).
 
     Only the loss panel is drawn again (its ticks, labels and grid; about a fifth of the
-    cost of drawing the whole figure): its region of the background, old and new tick
-    labels included, is painted over with the figure's colour first.
+    cost of drawing the whole figure): its region of the background, from the panel on its
+    left to the figure's edge, is painted over with the figure's colour first. The whole
+    figure is drawn the first time, and when tick labels would leave that region.
     """
     import matplotlib
     from matplotlib.patches import Rectangle
@@ -544,28 +546,34 @@ def _set_loss_limits(tfig: TrainingFigure, limits: tuple[float, float]) -> None:
 
     with matplotlib.rc_context(tfig.rc):
         tfig.loss_limits = limits
-        renderer = tfig.canvas.get_renderer()
-        before = tfig.ax_loss.get_tightbbox(renderer)
-        tfig.ax_loss.set_ylim(*limits)
-        box = Bbox.union([before, tfig.ax_loss.get_tightbbox(renderer)]).padded(2)
-        # not over the panel on the left (its frame, a spine's width from the labels' room)
-        left = [a.bbox.x1 + 2 for a in tfig.fig.axes if a.bbox.x1 <= tfig.ax_loss.bbox.x0]
-        x0 = max([box.x0, *left])
-        if getattr(tfig, "background", None) is None or x0 > box.x0:  # first, or labels too wide
+        ax, renderer = tfig.ax_loss, tfig.canvas.get_renderer()
+        ax.set_ylim(*limits)
+        region = tfig.loss_region
+        if region is not None:
+            labels = ax.yaxis.get_tightbbox(renderer)
+            if labels is not None and not (
+                labels.x0 - 1 >= region.x0 and region.y0 <= labels.y0 <= labels.y1 <= region.y1
+            ):
+                region = None
+        if region is None:
             tfig.canvas.draw()
             tfig.background = tfig.canvas.copy_from_bbox(tfig.fig.bbox)
+            # the panel's region: not over the panel on its left (a spine's width away)
+            tight = ax.get_tightbbox(renderer).padded(2)
+            left = max(a.bbox.x1 + 2 for a in tfig.fig.axes if a.bbox.x1 <= ax.bbox.x0)
+            tfig.loss_region = Bbox([[left, tight.y0], [tight.x1, tight.y1]])
             return
         tfig.canvas.restore_region(tfig.background)
         Rectangle(
-            (x0, box.y0),
-            box.x1 - x0,
-            box.height,
+            (region.x0, region.y0),
+            region.width,
+            region.height,
             transform=IdentityTransform(),
             facecolor=tfig.fig.get_facecolor(),
             edgecolor="none",
             figure=tfig.fig,
         ).draw(renderer)
-        tfig.ax_loss.draw(renderer)
+        ax.draw(renderer)
         tfig.background = tfig.canvas.copy_from_bbox(tfig.fig.bbox)
 
 
