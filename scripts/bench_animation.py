@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,10 +85,16 @@ def overhead(repeat: int, keep: Path) -> dict:
         shutil.copy(Path(tmp) / "animated" / "samples.npz", keep)
     best_plain = min(r["wall_s"] for r in plain)
     best_animated = min(r["wall_s"] for r in animated)
+    pairs = [100 * (a["wall_s"] / p["wall_s"] - 1) for p, a in zip(plain, animated, strict=True)]
+    mean = [sum(r["wall_s"] for r in runs) / len(runs) for runs in (plain, animated)]
     return {
         "runs_without": plain,
         "runs_with": animated,
         "overhead_wall_pct": round(100 * (best_animated / best_plain - 1), 1),
+        # each pair ran back to back: the machine's drifts hit both runs of a pair alike
+        "pairs_wall_pct": [round(v, 1) for v in pairs],
+        "median_pair_wall_pct": round(float(statistics.median(pairs)), 1),
+        "mean_wall_pct": round(100 * (mean[1] / mean[0] - 1), 1),
         "overhead_cpu_pct": round(
             100 * (min(r["cpu_s"] for r in animated) / min(r["cpu_s"] for r in plain) - 1), 1
         ),
@@ -152,6 +159,11 @@ def markdown(result: dict) -> str:
             f" of wall time, {o['overhead_epoch_pct']:+.1f}% of the median epoch,"
             f" {o['overhead_cpu_pct']:+.1f}% of CPU time (target of the speed issue: ≤ 5%)."
             " This 2-core machine is shared and noisy: compare the pairs, run after run.",
+            "",
+            "Pair by pair (each with-animation run against the run just before it): "
+            + ", ".join(f"{v:+.1f}%" for v in o.get("pairs_wall_pct", []))
+            + f"; median pair **{o.get('median_pair_wall_pct', float('nan')):+.1f}%**,"
+            f" mean wall time {o.get('mean_wall_pct', float('nan')):+.1f}%.",
             "",
         ]
     lines += [
