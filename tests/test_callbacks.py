@@ -97,6 +97,16 @@ def test_interrupted_fit_leaves_a_valid_gif(curves, tmp_path, error):
     assert (tmp_path / "losses.png").exists() and not list(tmp_path.glob(".*part*"))
 
 
+def test_without_real_curves_the_price_axis_comes_from_the_model(curves, tmp_path):
+    gan = PriceGAN(**TINY)
+    anim = TrainingAnimation(tmp_path / "training.gif", n_samples=4)
+    gan.fit(curves, epochs=2, batch_size=32, verbose=0, callbacks=[anim])
+    whole = gan.from_unit(np.array([[-1.0], [1.0]]) * np.ones((1, 24)))  # all it can make
+    low, high = np.percentile(curves.to_numpy(), [5, 95])  # the ordinary hours fit
+    assert whole.min() < anim.ylim[0] < low and high < anim.ylim[1] < whole.max()
+    assert Image.open(tmp_path / "training.gif").n_frames == 2
+
+
 def test_a_failing_drawing_process_is_reported_in_one_line(curves, tmp_path):
     """The drawing process cannot write the animation (its name is a folder): training
     hears why, from the process's own report, not a broken pipe."""
