@@ -105,6 +105,11 @@ CASES = [
     ("no source", ["train", "--out", "{tmp}/r"], "give a data SOURCE or --demo"),
     ("bad loss", ["train", "--demo", "--out", "{tmp}/r", "--loss", "foo"], "invalid choice: 'foo'"),
     (
+        "bad theme: the TOML key and the flag named",
+        ["train", "--demo", "--out", "{tmp}/r", "--theme", "neon"],
+        "gif_theme (--theme) must be one of light, dark, got 'neon'",
+    ),
+    (
         "zero epochs",
         ["train", "--demo", "--out", "{tmp}/r", "--epochs", "0"],
         "epochs and gif_every must be at least 1",

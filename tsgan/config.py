@@ -90,6 +90,20 @@ def toml_name(f: dataclasses.Field) -> str:
     return f.metadata.get("toml") or f.name
 
 
+def _named(f: dataclasses.Field) -> str:
+    """A setting as errors name it: its TOML key, and its flag when that is another word.
+
+    Example:
+        >>> fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+        >>> _named(fields["gif_theme"]), _named(fields["loss"])
+        ('gif_theme (--theme)', 'loss')
+    """
+    cli = f.metadata.get("cli") or {}
+    flag = cli.get("flag") or "--" + f.name.replace("_", "-")
+    key = toml_name(f)
+    return key if flag == "--" + key.replace("_", "-") or not cli else f"{key} ({flag})"
+
+
 def _check(config: TrainConfig) -> None:
     """Every setting has the type its annotation says and one of its ``choices`` (settings
     files can hold anything; the command line gives text)."""
@@ -102,10 +116,10 @@ def _check(config: TrainConfig) -> None:
             continue
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
-            raise RunError(f"{toml_name(f)} must be {words}, got {value!r}")
+            raise RunError(f"{_named(f)} must be {words}, got {value!r}")
         choices = f.metadata.get("choices")
         if choices and value not in choices:
-            raise RunError(f"{toml_name(f)} must be one of {', '.join(choices)}, got {value!r}")
+            raise RunError(f"{_named(f)} must be one of {', '.join(choices)}, got {value!r}")
     unknown = sorted(set(config.model) - set(MODEL_SETTINGS))
     for key in unknown:
         if key in TOP_LEVEL_IN_MODEL:
@@ -194,8 +208,10 @@ class TrainConfig:
             raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
         try:
             self._look()
-        except ValueError as err:
-            raise RunError(f"gif_{err}") from None
+        except ValueError as err:  # "theme must be ...": the setting is gif_theme
+            word, rest = str(err).split(" ", 1)
+            look = {f.name: f for f in dataclasses.fields(self)}[f"gif_{word}"]
+            raise RunError(f"{_named(look)} {rest}") from None
         if not self.demo and not self.sources:
             raise RunError("give a data SOURCE or --demo")
         if self.demo and self.sources:
