@@ -432,7 +432,7 @@ def test_each_setting_is_one_flag_and_one_toml_key():
     import dataclasses
 
     from tsgan.cli import build_parser
-    from tsgan.config import RunError, toml_name
+    from tsgan.config import RunError, flag_name, toml_name
 
     values = {"out": "runs/x", "zone": "AT", "tz": "Europe/Vienna", "date_from": "2024-02-01"}
     values |= {"date_to": "2024-03-01", "epochs": "7", "batch_size": "16", "seed": "3"}
@@ -444,8 +444,8 @@ def test_each_setting_is_one_flag_and_one_toml_key():
         "model"
     }
     for f in flagged:
-        cli, choices = f.metadata["cli"], f.metadata["choices"]
-        flag = cli["flag"] or "--" + f.name.replace("_", "-")
+        choices = f.metadata["choices"]
+        flag = flag_name(f)
         if str(f.type) == "bool":
             args = parser.parse_args(["train", flag])
             assert getattr(args, f.name) is (not f.default), f.name

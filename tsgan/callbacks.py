@@ -142,8 +142,6 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.real_by_group: list[np.ndarray] = []  # all real days of each shown group
         self.epochs_rendered: list[int] = list(prior["epochs"]) if prior else []
         self._drawing: DrawingProcess | None = None
-        self.drawing_cpu_s: float | None = None  # CPU seconds of the drawing process, once done
-        self.finish_wait_s: float | None = None  # how long training waited for it at the end
         self._bins: np.ndarray | None = None  # the distribution panel's, when it is drawn
 
     # ------------------------------------------------------------------ Keras hooks
@@ -275,12 +273,17 @@ class TrainingAnimation(keras.callbacks.Callback):
         command line does) to also get ``losses.png`` and ``samples.png``. Safe to call twice.
         """
         if self._drawing is not None and self._drawing.running:
-            import time
-
-            start = time.perf_counter()
             self._drawing.finish(timeout)
-            self.drawing_cpu_s = self._drawing.cpu_s
-            self.finish_wait_s = time.perf_counter() - start
+
+    @property
+    def drawing_cpu_s(self) -> float | None:
+        """CPU seconds the drawing process used, once it is done."""
+        return None if self._drawing is None else self._drawing.cpu_s
+
+    @property
+    def finish_wait_s(self) -> float | None:
+        """Seconds training waited at the end for the last frames and the files."""
+        return None if self._drawing is None else self._drawing.finish_wait_s
 
 
 class EpochProgress(keras.callbacks.Callback):

@@ -418,7 +418,7 @@ def _version() -> str:
 def _setting_flags(p: argparse.ArgumentParser, names: list[str], *, dest=lambda name: name) -> None:
     """Flags for these :class:`TrainConfig` fields, as the fields define them (flag, help,
     metavar, choices, type); ``None`` when not given, so that a settings file's value stays."""
-    from tsgan.config import TrainConfig
+    from tsgan.config import TrainConfig, flag_name
 
     fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
     for name in names:
@@ -432,7 +432,7 @@ def _setting_flags(p: argparse.ArgumentParser, names: list[str], *, dest=lambda 
         if kind == "tuple[str, ...]":
             p.add_argument(dest(name), nargs="*", metavar=cli["metavar"], help=text)
             continue
-        flags = [cli["flag"] or "--" + name.replace("_", "-")]
+        flags = [flag_name(f)]
         if cli["short"]:
             flags.insert(0, cli["short"])
         if kind == "bool":  # a switch to the other value than the default

@@ -90,6 +90,17 @@ def toml_name(f: dataclasses.Field) -> str:
     return f.metadata.get("toml") or f.name
 
 
+def flag_name(f: dataclasses.Field) -> str:
+    """A setting's ``tsgan train`` flag: ``--field-name`` unless its definition says another.
+
+    Example:
+        >>> fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+        >>> flag_name(fields["batch_size"]), flag_name(fields["gif_theme"])
+        ('--batch-size', '--theme')
+    """
+    return (f.metadata.get("cli") or {}).get("flag") or "--" + f.name.replace("_", "-")
+
+
 def _named(f: dataclasses.Field) -> str:
     """A setting as errors name it: its TOML key, and its flag when that is another word.
 
@@ -98,10 +109,9 @@ def _named(f: dataclasses.Field) -> str:
         >>> _named(fields["gif_theme"]), _named(fields["loss"])
         ('gif_theme (--theme)', 'loss')
     """
-    cli = f.metadata.get("cli") or {}
-    flag = cli.get("flag") or "--" + f.name.replace("_", "-")
-    key = toml_name(f)
-    return key if flag == "--" + key.replace("_", "-") or not cli else f"{key} ({flag})"
+    key, flag = toml_name(f), flag_name(f)
+    plain = not f.metadata.get("cli") or flag == "--" + key.replace("_", "-")
+    return key if plain else f"{key} ({flag})"
 
 
 def _check(config: TrainConfig) -> None:

@@ -562,6 +562,7 @@ class DrawingProcess:
         )
         self._pending = bytearray()  # messages not yet in the pipe
         self.cpu_s: float | None = None  # the CPU seconds it used, once done
+        self.finish_wait_s: float | None = None  # how long finish() waited for it
         self.send(settings)
 
     @property
@@ -589,7 +590,9 @@ class DrawingProcess:
     def finish(self, timeout: float = 600.0) -> None:
         """Tell it to finish, wait for it (``timeout`` s) and raise if it failed. Safe to call twice."""
         if self._process is not None:
+            start = time.perf_counter()
             self._end(timeout=timeout, last=encode_message(None))
+            self.finish_wait_s = time.perf_counter() - start
 
     def _flush(self, *, block: bool) -> None:
         """Write what is pending (all of it when ``block``; else what the pipe takes)."""
