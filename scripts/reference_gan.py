@@ -11,7 +11,7 @@ per batch of a shuffled, batched ``tf.data.Dataset``, compiled with the default 
   update).
 
 Both use tsgan's own networks (``build_generator`` / ``build_discriminator`` at tsgan's
-default sizes), its optimizer (Adam 2e-4, β1 0.5) and its critic settings, and train on
+default sizes), its optimizers (Adam, β1 0.5, tsgan's learning rates) and its critic settings, and train on
 curves already mapped to tsgan's (−1, 1) space, so that the work per batch is the same
 as ``PriceGAN``'s (which also keeps an EMA of the generator; the references do not).
 """
@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tsgan.model import build_discriminator, build_generator
+from tsgan.model import D_LEARNING_RATE, G_LEARNING_RATE, build_discriminator, build_generator
 
 
 class _Reference(keras.Model):
@@ -36,8 +36,8 @@ class _Reference(keras.Model):
 
     def compile(self):
         super().compile()
-        self.d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.d_optimizer = keras.optimizers.Adam(D_LEARNING_RATE, beta_1=0.5)
+        self.g_optimizer = keras.optimizers.Adam(G_LEARNING_RATE, beta_1=0.5)
         self.d_loss_metric = keras.metrics.Mean(name="d_loss")
         self.g_loss_metric = keras.metrics.Mean(name="g_loss")
 

@@ -12,6 +12,10 @@ from tsgan.config import LOSSES, default_loss
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
+# Adam's learning rates, by the two time-scale update rule (Heusel et al., 2017): the critic
+# learns four times as fast as the generator. On validation days held out of the training
+# years it beat one rate of 2e-4 for both (scripts/results/quality_tried.md).
+D_LEARNING_RATE, G_LEARNING_RATE = 4e-4, 1e-4
 
 
 def _require_tensorflow() -> None:
@@ -170,7 +174,8 @@ class PriceGAN(keras.Model):
 
     The defaults (WGAN-GP, two critic updates per generator update, no packing, no dropout,
     EMA 0.99) came out best of the settings compared on DE-LU 2023-2025 (see
-    ``scripts/tune_defaults.py``).
+    ``scripts/tune_defaults.py``), the learning rates of :meth:`compile` on validation days
+    of DE-LU and of the epftoolbox years (``scripts/results/quality_tried.md``).
 
     Args:
         n_steps: values per day (24 hours, or 96 quarter-hours).
@@ -354,7 +359,8 @@ class PriceGAN(keras.Model):
         g_optimizer: keras.optimizers.Optimizer | None = None,
         **kwargs,
     ) -> None:
-        """Set both optimizers (Adam, lr 2e-4, β1 = 0.5 by default, as in the GAN literature).
+        """Set both optimizers: by default Adam with β1 = 0.5, the discriminator at a learning
+        rate of 4e-4 and the generator at 1e-4 (``D_LEARNING_RATE``, ``G_LEARNING_RATE``).
 
         Everything else (``jit_compile``, ``steps_per_execution``, ``run_eagerly``...) is
         passed to ``keras.Model.compile``. ``steps_per_execution`` matters only for
@@ -367,8 +373,12 @@ class PriceGAN(keras.Model):
             >>> gan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
             ...             steps_per_execution=4)
         """
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam")
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(
+            D_LEARNING_RATE, beta_1=0.5, name="d_adam"
+        )
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(
+            G_LEARNING_RATE, beta_1=0.5, name="g_adam"
+        )
         self._passthrough = {
             k: v for k, v in kwargs.items() if k in ("jit_compile", "steps_per_execution")
         }
