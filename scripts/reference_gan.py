@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tsgan.model import D_LEARNING_RATE, G_LEARNING_RATE, build_discriminator, build_generator
+from tsgan.model import LEARNING_RATES, build_discriminator, build_generator
 
 
 class _Reference(keras.Model):
@@ -36,8 +36,9 @@ class _Reference(keras.Model):
 
     def compile(self):
         super().compile()
-        self.d_optimizer = keras.optimizers.Adam(D_LEARNING_RATE, beta_1=0.5)
-        self.g_optimizer = keras.optimizers.Adam(G_LEARNING_RATE, beta_1=0.5)
+        d_rate, g_rate = LEARNING_RATES[self.game]
+        self.d_optimizer = keras.optimizers.Adam(d_rate, beta_1=0.5)
+        self.g_optimizer = keras.optimizers.Adam(g_rate, beta_1=0.5)
         self.d_loss_metric = keras.metrics.Mean(name="d_loss")
         self.g_loss_metric = keras.metrics.Mean(name="g_loss")
 
@@ -49,6 +50,7 @@ class _Reference(keras.Model):
 class BCEReference(_Reference):
     """keras.io's DCGAN ``train_step`` (label noise included), ``d_steps`` D updates."""
 
+    game = "bce"  # the learning rates are tsgan's for this loss
     loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
 
     def train_step(self, real_images):
@@ -89,6 +91,7 @@ class BCEReference(_Reference):
 class WGANGPReference(_Reference):
     """keras.io's WGAN-GP ``train_step`` (``d_steps`` critic updates, GP weight 10)."""
 
+    game = "wgan-gp"
     gp_weight = 10.0
 
     def gradient_penalty(self, batch_size, real_images, fake_images):

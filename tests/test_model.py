@@ -377,3 +377,19 @@ def test_predict_and_call_give_prices_in_eur_per_mwh(curves):
     z = keras.ops.convert_to_numpy(keras.random.normal((2, TINY["latent_dim"]), seed=1))
     prices = level.predict(np.concatenate([z, conditions], axis=1), verbose=0)
     np.testing.assert_allclose(prices.mean(axis=1), [12.5, 140.0], rtol=1e-4)
+
+
+def test_default_optimizers_take_the_learning_rates_of_their_loss(tmp_path):
+    """WGAN-GP's critic learns four times as fast as its generator; BCE's two share a rate,
+    and a saved model comes back with the rates it was trained with."""
+    from tsgan.model import LEARNING_RATES
+
+    assert LEARNING_RATES == {"wgan-gp": (4e-4, 1e-4), "bce": (2e-4, 2e-4)}
+    for loss, (d_rate, g_rate) in LEARNING_RATES.items():
+        gan = tiny(loss=loss)
+        gan.fit(np.random.default_rng(0).normal(50, 10, (40, 24)), epochs=1, verbose=0)
+        gan.save(tmp_path / f"{loss}.keras")
+        back = keras.saving.load_model(tmp_path / f"{loss}.keras")
+        for model in (gan, back):
+            rates = (model.d_optimizer.learning_rate, model.g_optimizer.learning_rate)
+            assert np.allclose([float(r) for r in rates], (d_rate, g_rate))
