@@ -261,7 +261,10 @@ class TrainingAnimation(keras.callbacks.Callback):
                 shares = shares.astype("float32")
             frame = (days[self._shown].astype("float32"), shares)
             self.epochs_rendered.append(number)
-        self._drawing.send((number, logs, frame))
+        if frame is None:  # the losses go with the next frame
+            self._drawing.queue((number, logs, None))
+        else:
+            self._drawing.send((number, logs, frame))
 
     def on_train_end(self, logs=None) -> None:
         self.finish()

@@ -587,6 +587,14 @@ class DrawingProcess:
             self._end(timeout=600.0)
             raise
 
+    def queue(self, message) -> None:
+        """Keep a message to go out with the next :meth:`send` or at :meth:`finish`.
+
+        For the epochs without a frame: their losses are needed only when a frame or the
+        end comes, and waking the drawing process for each of them costs training time.
+        """
+        self._pending += encode_message(message)
+
     def finish(self, timeout: float = 600.0) -> None:
         """Tell it to finish, wait for it (``timeout`` s) and raise if it failed. Safe to call twice."""
         if self._process is not None:
