@@ -22,7 +22,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tsgan.model import LEARNING_RATES, build_discriminator, build_generator
+from tsgan.config import LEARNING_RATES
+from tsgan.model import build_discriminator, build_generator
 
 
 class _Reference(keras.Model):

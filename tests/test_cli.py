@@ -438,6 +438,7 @@ def test_each_setting_is_one_flag_and_one_toml_key():
     values |= {"date_to": "2024-03-01", "epochs": "7", "batch_size": "16", "seed": "3"}
     values |= {"country": "FR", "gif_every": "2", "gif_size": "640x360", "gif_theme": "dark"}
     values |= {"gif_title": "BCE", "gif_hold": "0.5"}
+    values |= {"d_learning_rate": "0.0003", "g_learning_rate": "5e-05"}
     parser = build_parser()
     flagged = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
     assert {f.name for f in flagged} == {f.name for f in dataclasses.fields(TrainConfig)} - {
@@ -462,6 +463,25 @@ def test_each_setting_is_one_flag_and_one_toml_key():
         TrainConfig.from_toml('demo = true\nout = "x"\nloss = "hinge"\n')
     with pytest.raises(RunError, match="condition must be one of calendar, calendar"):
         TrainConfig.from_toml('demo = true\nout = "x"\ncondition = "weather"\n')
+
+
+def test_learning_rates_are_settings(tmp_path, capsys):
+    """--d-learning-rate / --g-learning-rate reach the optimizers of the trained model (the
+    other keeps its loss's default), and a rate outside (0, 1) is one clear error."""
+    import keras
+
+    from tsgan.config import LEARNING_RATES
+
+    argv = ["train", "--demo", "--from", "2024-11-01", "--epochs", "1", "--no-gif", "-q"]
+    assert main([*argv, "--out", str(tmp_path / "r"), "--g-learning-rate", "5e-5"]) == 0
+    gan = keras.saving.load_model(tmp_path / "r" / "model.keras")
+    rates = float(gan.d_optimizer.learning_rate), float(gan.g_optimizer.learning_rate)
+    np.testing.assert_allclose(rates, (LEARNING_RATES["wgan-gp"][0], 5e-5))
+    assert "g_learning_rate = 5e-05" in (tmp_path / "r" / "config.toml").read_text()
+    capsys.readouterr()
+    assert main([*argv, "--out", str(tmp_path / "bad"), "--d-learning-rate", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "tsgan train: error: d_learning_rate must be between 0 and 1, got 0.0"
 
 
 @pytest.mark.parametrize("out", ["runs/😀 Straße", 'a"quote\\back', "C:\\Users\\me\\runs"])

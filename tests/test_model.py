@@ -385,7 +385,7 @@ def test_predict_and_call_give_prices_in_eur_per_mwh(curves):
 def test_default_optimizers_take_the_learning_rates_of_their_loss(tmp_path):
     """WGAN-GP's critic learns four times as fast as its generator; BCE's two share a rate,
     and a saved model comes back with the rates it was trained with."""
-    from tsgan.model import LEARNING_RATES
+    from tsgan.config import LEARNING_RATES
 
     assert LEARNING_RATES == {"wgan-gp": (4e-4, 1e-4), "bce": (2e-4, 2e-4)}
     for loss, (d_rate, g_rate) in LEARNING_RATES.items():

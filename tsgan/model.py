@@ -8,16 +8,10 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from tsgan.config import LOSSES, default_loss
+from tsgan.config import LEARNING_RATES, LOSSES, default_loss
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
-# Adam's learning rates (discriminator, generator) for each loss. WGAN-GP: the two time-scale
-# update rule (Heusel et al., 2017), the critic four times as fast as the generator; on
-# validation days held out of the training years it beat 2e-4 for both
-# (scripts/results/quality_tried.md). BCE keeps 2e-4 for both: with the faster discriminator
-# it told real from generated days apart almost perfectly from epoch 43 on (the calendar model).
-LEARNING_RATES = {"wgan-gp": (4e-4, 1e-4), "bce": (2e-4, 2e-4)}
 
 
 def _require_tensorflow() -> None:
@@ -359,11 +353,14 @@ class PriceGAN(keras.Model):
         self,
         d_optimizer: keras.optimizers.Optimizer | None = None,
         g_optimizer: keras.optimizers.Optimizer | None = None,
+        *,
+        d_learning_rate: float | None = None,
+        g_learning_rate: float | None = None,
         **kwargs,
     ) -> None:
         """Set both optimizers: by default Adam with β1 = 0.5 at the loss's learning rates
-        (``LEARNING_RATES``: WGAN-GP's critic at 4e-4 and generator at 1e-4, 2e-4 for both
-        with BCE).
+        (``tsgan.config.LEARNING_RATES``: WGAN-GP's critic at 4e-4 and generator at 1e-4,
+        2e-4 for both with BCE), or at ``d_learning_rate`` / ``g_learning_rate`` when given.
 
         Everything else (``jit_compile``, ``steps_per_execution``, ``run_eagerly``...) is
         passed to ``keras.Model.compile``. ``steps_per_execution`` matters only for
@@ -375,8 +372,12 @@ class PriceGAN(keras.Model):
             >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
             >>> gan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
             ...             steps_per_execution=4)
+            >>> gan.compile(g_learning_rate=5e-5)
+            >>> round(float(gan.g_optimizer.learning_rate), 8)
+            5e-05
         """
         d_rate, g_rate = LEARNING_RATES[self.loss_name]
+        d_rate, g_rate = d_learning_rate or d_rate, g_learning_rate or g_rate
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(d_rate, beta_1=0.5, name="d_adam")
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(g_rate, beta_1=0.5, name="g_adam")
         self._passthrough = {

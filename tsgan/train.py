@@ -241,7 +241,7 @@ def build_model(config: TrainConfig, curves: pd.DataFrame) -> PriceGAN:
         )
     except (TypeError, ValueError) as err:  # a [model] setting of the wrong kind or range
         raise RunError(f"[model] settings: {' '.join(str(err).split())}") from None
-    gan.compile()
+    gan.compile(d_learning_rate=config.d_learning_rate, g_learning_rate=config.g_learning_rate)
     # the level's scaling, recorded in run.json, is the curves' transform
     gan.adapt(curves.to_numpy())
     return gan
