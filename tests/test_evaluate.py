@@ -128,11 +128,20 @@ def test_floor_protocol_ranks_a_perfect_generator_with_the_floor(rng):
     assert results["matched"]["gaussian"]["delta_es"]["mean"] >= 0
     assert set(results["diebold_mariano"]) == set(ev.BASELINES)
     assert set(results["diebold_mariano"]["gaussian"]) == {"es", "vs"}
+    # the reference: the bootstrap of training days against the other baselines, the
+    # statistic's sign that of the difference of the two mean energy scores
+    reference = results["diebold_mariano_bootstrap"]
+    assert set(reference) == set(ev.BASELINES) - {"bootstrap"}
+    full = results["full"]
+    for name, row in reference.items():
+        gap = full["bootstrap"]["delta_es"] - full[name]["delta_es"]
+        assert np.sign(row["es"]["statistic"]) == np.sign(gap), name
     for fact in ("negative_share_gap", "spread_ks", "peak_hour_tv", "roughness_gap"):
         gap, band = results["matched"]["model"][fact], results["matched"]["floor"][fact]
         assert gap["mean"] <= band["mean"] + 3 * band["sd"] + 1e-9, fact
     text = ev.report_markdown(results)
     assert "| ΔES (EUR/MWh) |" in text and "floor" in text and "Diebold" in text
+    assert "| bootstrap vs | energy score" in text
 
 
 def test_evaluate_command_on_real_days(shared_data, tmp_path, capsys):

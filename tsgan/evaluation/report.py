@@ -72,12 +72,16 @@ def diebold_mariano(loss_a: np.ndarray, loss_b: np.ndarray) -> tuple[float, floa
 
 
 def dm_tests(
-    per_day: dict[str, dict[str, np.ndarray]], others: Iterable[str], scores: Iterable[str]
+    per_day: dict[str, dict[str, np.ndarray]],
+    others: Iterable[str],
+    scores: Iterable[str],
+    *,
+    model: str = "model",
 ) -> dict:
-    """Diebold–Mariano tests of the model's per-day scores against each other generator.
+    """Diebold–Mariano tests of ``model``'s per-day scores against each other generator.
 
     ``per_day[name][score]`` holds one score per test day; the result is
-    ``{other: {score: {"statistic", "p_value"}}}`` (negative statistic: the model is better).
+    ``{other: {score: {"statistic", "p_value"}}}`` (negative statistic: ``model`` is better).
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -90,7 +94,7 @@ def dm_tests(
             key: dict(
                 zip(
                     ("statistic", "p_value"),
-                    diebold_mariano(per_day["model"][key], per_day[other][key]),
+                    diebold_mariano(per_day[model][key], per_day[other][key]),
                     strict=True,
                 )
             )
@@ -130,7 +134,9 @@ def evaluate(
         seed: the seed of everything random here.
 
     Returns:
-        A JSON-ready dict: ``full``, ``matched``, ``diebold_mariano``, ``stylized_facts``.
+        A JSON-ready dict: ``full``, ``matched``, ``diebold_mariano`` (the model against
+        each baseline), ``diebold_mariano_bootstrap`` (the bootstrap of training days against
+        the other baselines: what resampling real days reaches), ``stylized_facts``.
     """
     Y, T = test.to_numpy(dtype="float64"), train.to_numpy(dtype="float64")
     rng = np.random.default_rng(seed)
@@ -144,6 +150,11 @@ def evaluate(
         full[name] = score(sample, Y, T, bandwidths=bandwidths, seed=seed)
         per_day[name] = {"es": energy_terms(sample, Y)[0], "vs": variogram_scores(sample, Y)}
     dm = dm_tests(per_day, samplers, ("es", "vs"))
+    # what copying training days reaches in the same tests: how separable the baselines are
+    # on these test days at all
+    dm_bootstrap = dm_tests(
+        per_day, [s for s in samplers if s != "bootstrap"], ("es", "vs"), model="bootstrap"
+    )
 
     rows: dict[str, list[dict]] = {name: [] for name in ("model", *samplers, "floor")}
     for k in range(splits):
@@ -176,6 +187,7 @@ def evaluate(
         "full": full,
         "matched": matched,
         "diebold_mariano": dm,
+        "diebold_mariano_bootstrap": dm_bootstrap,
         "stylized_facts": facts,
         "_samples": {"model": X},
     }
@@ -233,6 +245,19 @@ def report_markdown(
     for name, row in results["diebold_mariano"].items():
         cells = [f"{row[k]['statistic']:.2f} | {row[k]['p_value']:.3g}" for k in ("es", "vs")]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    reference = results.get("diebold_mariano_bootstrap", {})
+    if reference:
+        lines += [
+            "",
+            "For reference, the bootstrap of training days (real days resampled) in the same "
+            "tests: how far these test days can separate the baselines at all.",
+            "",
+            "| bootstrap vs | energy score: statistic | p-value | variogram score: statistic | p-value |",
+            "|---|---|---|---|---|",
+        ]
+        for name, row in reference.items():
+            cells = [f"{row[k]['statistic']:.2f} | {row[k]['p_value']:.3g}" for k in ("es", "vs")]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
