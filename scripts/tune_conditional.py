@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 
 import tsgan
-from tsgan.config import TrainConfig
+from tsgan.config import TrainConfig, default_epochs
 from tsgan.evaluation import evaluate_conditional
 from tsgan.scenarios import day_generator
 
@@ -54,12 +54,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--condition", default="calendar", choices=("calendar", "calendar+level"))
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--epochs", type=int, default=None, help="default: tsgan train's")
     parser.add_argument("--n-per-day", type=int, default=200)
     args = parser.parse_args()
     curves = tsgan.daily_curves(tsgan.load_prices(DATA))
     train, valid = curves.loc["2023-01-01":"2023-12-31"], curves.loc["2024-01-01":"2024-12-31"]
     results = json.loads(OUT.read_text()) if OUT.exists() else []
+    if args.epochs is None:
+        args.epochs = default_epochs(len(train), TrainConfig.batch_size)
     for name in args.variants:
         settings = dict(VARIANTS[name])
         loss = settings.pop("loss", None)  # None: the default for the condition

@@ -465,6 +465,24 @@ def test_each_setting_is_one_flag_and_one_toml_key():
         TrainConfig.from_toml('demo = true\nout = "x"\ncondition = "weather"\n')
 
 
+def test_default_epochs_make_a_number_of_updates(tmp_path, monkeypatch):
+    """Without --epochs a run trains about DEFAULT_UPDATES updates, however many days it has:
+    the number is resolved once the days are known and recorded in config.toml, so a resumed
+    run keeps it; --epochs still wins."""
+    import tsgan.config
+
+    monkeypatch.setattr(tsgan.config, "DEFAULT_UPDATES", 12)
+    argv = ["train", "--demo", "--from", "2024-11-01", "--no-gif", "-q"]  # 61 days
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0  # 2 updates an epoch
+    assert "epochs = 6\n" in (tmp_path / "a" / "config.toml").read_text()
+    summary = json.loads((tmp_path / "a" / "run.json").read_text())
+    assert summary["epochs_planned"] == summary["epochs_completed"] == 6
+    assert main([*argv, "--batch-size", "61", "--out", str(tmp_path / "b")]) == 0
+    assert "epochs = 12\n" in (tmp_path / "b" / "config.toml").read_text()
+    assert main([*argv, "--epochs", "3", "--out", str(tmp_path / "c")]) == 0
+    assert "epochs = 3\n" in (tmp_path / "c" / "config.toml").read_text()
+
+
 def test_learning_rates_are_settings(tmp_path, capsys):
     """--d-learning-rate / --g-learning-rate reach the optimizers of the trained model (the
     other keeps its loss's default), and a rate outside (0, 1) is one clear error."""

@@ -23,6 +23,24 @@ LOSSES = ("bce", "wgan-gp")
 # (scripts/results/quality_tried.md). BCE keeps 2e-4 for both: with the faster discriminator
 # it told real from generated days apart almost perfectly from epoch 43 on (the calendar model).
 LEARNING_RATES = {"wgan-gp": (4e-4, 1e-4), "bce": (2e-4, 2e-4)}
+# The default length of training, in generator updates rather than passes over the days:
+# 1500 epochs of batch 32 on 550 DE-LU days (chosen on validation days) are 27,000 updates;
+# on 1,190 days of the epftoolbox years the same 1500 epochs (57,000 updates) were worse
+# than 700 (27,000), and 2040 epochs worse still (scripts/results/quality_tried.md).
+DEFAULT_UPDATES = 27_000
+
+
+def default_epochs(n_days: int, batch_size: int) -> int:
+    """The default number of epochs: as many as make about ``DEFAULT_UPDATES`` updates.
+
+    An epoch makes ⌈n_days / batch_size⌉ updates (the last, smaller batch included).
+
+    Example:
+        >>> default_epochs(547, 32), default_epochs(1616, 32)
+        (1500, 529)
+    """
+    updates_per_epoch = -(-int(n_days) // int(batch_size))
+    return max(1, round(DEFAULT_UPDATES / updates_per_epoch))
 
 
 def default_loss(condition: str | None) -> str:
@@ -170,9 +188,13 @@ class TrainConfig:
     date_to: str | None = _setting(
         None, "last delivery day (inclusive)", flag="--to", toml="to", metavar="DATE"
     )
-    # 1500 epochs of batch 32 (about 35,000 updates on 750 days): chosen on validation days
-    # held out of the training days (scripts/results/quality.md), 5x the updates of 600 x 64
-    epochs: int = _setting(1500, "passes over the training days")
+    # None: default_epochs, about DEFAULT_UPDATES updates (1500 epochs on 550 days of batch
+    # 32); the run resolves it once its days are known and config.toml records the number
+    epochs: int | None = _setting(
+        None,
+        f"passes over the training days (default: about {DEFAULT_UPDATES:,} updates, "
+        "e.g. 1500 epochs on 550 days of batch 32)",
+    )
     batch_size: int = _setting(32, "days per update")
     seed: int = _setting(0, "seed of the weights, the noise and the order of the days")
     loss: str | None = _setting(
@@ -232,7 +254,7 @@ class TrainConfig:
         if len(days) == 2 and days["from"] > days["to"]:
             raise RunError(f"--from {self.date_from} is after --to {self.date_to}")
         if (
-            self.epochs < 1
+            (self.epochs is not None and self.epochs < 1)
             or self.batch_size < 2
             or (self.gif_every is not None and self.gif_every < 1)
         ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -24,7 +25,7 @@ import pandas as pd
 import tsgan
 from tsgan.atomic import atomic_path, write_atomic
 from tsgan.callbacks import EpochProgress, TrainingAnimation, TrainingHealth
-from tsgan.config import RunError, TrainConfig
+from tsgan.config import RunError, TrainConfig, default_epochs
 from tsgan.data import DataError, daily_curves, data_credit, demo_prices, load_prices
 from tsgan.data.calendar import CALENDAR_FEATURES
 from tsgan.data.parsing import TZ
@@ -354,6 +355,8 @@ def train(
         raise RunError(
             f"only {len(curves)} training days, fewer than --batch-size {config.batch_size}"
         )
+    if config.epochs is None:  # the default: a number of updates, whatever the days
+        config = dataclasses.replace(config, epochs=default_epochs(len(curves), config.batch_size))
     if resume:
         run = Path(config.out)
         gan, initial, summary, prior = resume_point(run, config, len(curves))
