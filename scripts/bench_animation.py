@@ -2,7 +2,7 @@
 
 Usage: python scripts/bench_animation.py [--repeat 2] [--no-overhead]
 
-1. Overhead: the default ``tsgan train`` (1500 epochs of batch 32) on DE-LU 2023-2024 with
+1. Overhead: the default ``tsgan train`` (batch 32, about 27,000 updates) on DE-LU 2023-2024 with
    and without the animation, alternating ``--repeat`` times; wall time of the whole run and
    median seconds per epoch (run.json).
 2. Formats: the animated run's ``samples.npz`` re-rendered (``tsgan.render_animation``) as
@@ -144,7 +144,7 @@ def markdown(result: dict) -> str:
     if "overhead" in result:
         o = result["overhead"]
         lines += [
-            "## Training time (default `tsgan train`, DE-LU 2023-2024, 1500 epochs of batch 32)",
+            "## Training time (default `tsgan train`, DE-LU 2023-2024)",
             "",
             "| run | wall time (s) | median s/epoch | CPU s (training + drawing) |",
             "|---|---|---|---|",

@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 _LAZY = {
     "DataError": "tsgan.data",
     "calendar_features": "tsgan.data",
+    "default_epochs": "tsgan.config",
     "daily_curves": "tsgan.data",
     "demo_prices": "tsgan.data",
     "fetch_prices": "tsgan.data",
@@ -83,6 +84,7 @@ __all__ = [
     "__version__",
     "calendar_features",
     "daily_curves",
+    "default_epochs",
     "delivery_intervals",
     "demo_prices",
     "evaluate",

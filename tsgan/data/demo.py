@@ -163,7 +163,7 @@ def demo_prices(
 
     Args:
         start: first local delivery day (inclusive). Two years by default: enough for
-            the demo, and the default 1500 epochs train in well under a minute.
+            the demo, and the default training (about 27,000 updates) takes well under a minute.
         end: last local delivery day (inclusive).
         seed: the random seed; the same seed gives the same prices.
 
