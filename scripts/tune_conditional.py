@@ -44,7 +44,7 @@ VARIANTS: dict[str, dict] = {
     "d_steps3": {"d_steps": 3},
     "bce_pac2": {"loss": "bce", "pac": 2},
     "bce_d_steps1": {"loss": "bce", "d_steps": 1},
-    # Adam's learning rates (discriminator, generator); the default is tsgan.model's
+    # Adam's learning rates (discriminator, generator); the default is tsgan.config.LEARNING_RATES
     "lr_2e-4": {"learning_rates": (2e-4, 2e-4)},
     "lr_4e-4_1e-4": {"learning_rates": (4e-4, 1e-4)},
 }
@@ -65,16 +65,10 @@ def main() -> None:
     for name in args.variants:
         settings = dict(VARIANTS[name])
         loss = settings.pop("loss", None)  # None: the default for the condition
-        rates = settings.pop("learning_rates", None)
+        d_rate, g_rate = settings.pop("learning_rates", (None, None))  # None: the loss's
         keras.utils.set_random_seed(0)
         gan = tsgan.PriceGAN(loss=loss, seed=0, condition=args.condition, **settings)
-        if rates is None:
-            gan.compile()
-        else:
-            gan.compile(
-                d_optimizer=keras.optimizers.Adam(rates[0], beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(rates[1], beta_1=0.5),
-            )
+        gan.compile(d_learning_rate=d_rate, g_learning_rate=g_rate)
         t0 = time.perf_counter()
         gan.fit(train, epochs=args.epochs, batch_size=TrainConfig.batch_size, verbose=0)
         seconds = time.perf_counter() - t0

@@ -104,6 +104,17 @@ def _setting(
     return field(default=default, metadata={"cli": cli, "toml": toml, "choices": choices})
 
 
+def _rate_help(network: str, index: int) -> str:
+    """The help of a learning-rate setting, its defaults read from ``LEARNING_RATES``.
+
+    Example:
+        >>> _rate_help("generator", 1)
+        "the generator's Adam learning rate (default wgan-gp: 0.0001; bce: 0.0002)"
+    """
+    defaults = "; ".join(f"{loss}: {rates[index]:g}" for loss, rates in LEARNING_RATES.items())
+    return f"the {network}'s Adam learning rate (default {defaults})"
+
+
 def toml_name(f: dataclasses.Field) -> str:
     """A setting's key in ``config.toml``: its field name, or the word of its flag.
 
@@ -211,20 +222,8 @@ class TrainConfig:
     )
     country: str = _setting("DE", "holiday calendar of --condition")
     # None: the loss's rates in LEARNING_RATES
-    d_learning_rate: float | None = _setting(
-        None,
-        "the discriminator's Adam learning rate (default "
-        + "; ".join(f"{loss}: {rates[0]:g}" for loss, rates in LEARNING_RATES.items())
-        + ")",
-        metavar="RATE",
-    )
-    g_learning_rate: float | None = _setting(
-        None,
-        "the generator's Adam learning rate (default "
-        + "; ".join(f"{loss}: {rates[1]:g}" for loss, rates in LEARNING_RATES.items())
-        + ")",
-        metavar="RATE",
-    )
+    d_learning_rate: float | None = _setting(None, _rate_help("discriminator", 0), metavar="RATE")
+    g_learning_rate: float | None = _setting(None, _rate_help("generator", 1), metavar="RATE")
     gif: bool = _setting(True, "no animation", flag="--no-gif")
     gif_every: int | None = _setting(
         None, "render every N-th epoch (default: at most 300 frames, denser early)", metavar="N"

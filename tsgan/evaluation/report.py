@@ -242,9 +242,7 @@ def report_markdown(
         "| baseline | energy score: statistic | p-value | variogram score: statistic | p-value |",
         "|---|---|---|---|---|",
     ]
-    for name, row in results["diebold_mariano"].items():
-        cells = [f"{row[k]['statistic']:.2f} | {row[k]['p_value']:.3g}" for k in ("es", "vs")]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += _dm_rows(results["diebold_mariano"])
     reference = results.get("diebold_mariano_bootstrap", {})
     if reference:
         lines += [
@@ -254,11 +252,19 @@ def report_markdown(
             "",
             "| bootstrap vs | energy score: statistic | p-value | variogram score: statistic | p-value |",
             "|---|---|---|---|---|",
+            *_dm_rows(reference),
         ]
-        for name, row in reference.items():
-            cells = [f"{row[k]['statistic']:.2f} | {row[k]['p_value']:.3g}" for k in ("es", "vs")]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _dm_rows(tests: dict) -> list[str]:
+    """One markdown row per baseline of ``dm_tests``' result: ES and VS statistic and p."""
+    return [
+        f"| {name} | "
+        + " | ".join(f"{row[k]['statistic']:.2f} | {row[k]['p_value']:.3g}" for k in ("es", "vs"))
+        + " |"
+        for name, row in tests.items()
+    ]
 
 
 def write_report(
