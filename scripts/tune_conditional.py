@@ -1,6 +1,6 @@
 """How the conditional defaults were chosen: validation on training days only, never on 2025.
 
-Usage: python scripts/tune_conditional.py [--condition calendar] [--variants NAME ...]
+Usage: python scripts/tune_conditional.py [--condition calendar] [--variants NAME ...] [--seeds 0 ...]
        → scripts/results/tune_conditional.json (appends one entry per variant)
 
 Validation split inside the benchmark's training years: train on DE-LU 2023, validate on
@@ -56,18 +56,19 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     parser.add_argument("--epochs", type=int, default=None, help="default: tsgan train's")
     parser.add_argument("--n-per-day", type=int, default=200)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     args = parser.parse_args()
     curves = tsgan.daily_curves(tsgan.load_prices(DATA))
     train, valid = curves.loc["2023-01-01":"2023-12-31"], curves.loc["2024-01-01":"2024-12-31"]
     results = json.loads(OUT.read_text()) if OUT.exists() else []
     if args.epochs is None:
         args.epochs = default_epochs(len(train), TrainConfig.batch_size)
-    for name in args.variants:
+    for name, seed in ((name, seed) for name in args.variants for seed in args.seeds):
         settings = dict(VARIANTS[name])
         loss = settings.pop("loss", None)  # None: the default for the condition
         d_rate, g_rate = settings.pop("learning_rates", (None, None))  # None: the loss's
-        keras.utils.set_random_seed(0)
-        gan = tsgan.PriceGAN(loss=loss, seed=0, condition=args.condition, **settings)
+        keras.utils.set_random_seed(seed)
+        gan = tsgan.PriceGAN(loss=loss, seed=seed, condition=args.condition, **settings)
         gan.compile(d_learning_rate=d_rate, g_learning_rate=g_rate)
         t0 = time.perf_counter()
         gan.fit(train, epochs=args.epochs, batch_size=TrainConfig.batch_size, verbose=0)
@@ -84,6 +85,7 @@ def main() -> None:
         entry = {
             "condition": args.condition,
             "variant": name,
+            "seed": seed,
             "loss": gan.loss_name,
             "settings": {k: v for k, v in VARIANTS[name].items()},
             "epochs": args.epochs,

@@ -250,7 +250,7 @@ def test_a_tiny_conditional_model_tells_day_types_apart(seed):
         "seed": seed,
     }
     gan = tiny("calendar", **kw)
-    gan.fit(curves, epochs=40, batch_size=64, verbose=0)
+    gan.fit(curves, epochs=40, batch_size=32, verbose=0)  # tsgan train's batch
     workday, sunday = profiles(gan, ["2024-06-12", "2024-06-16"])  # a Wednesday, a Sunday
     rmse = [
         np.sqrt(np.mean((a - b) ** 2)) for a, b in ((workday, workday_real), (sunday, sunday_real))
@@ -259,7 +259,7 @@ def test_a_tiny_conditional_model_tells_day_types_apart(seed):
     # the same check fails for a model that cannot see the calendar
     blind = PriceGAN(**kw)
     blind.compile()
-    blind.fit(curves, epochs=40, batch_size=64, verbose=0)
+    blind.fit(curves, epochs=40, batch_size=32, verbose=0)
     same = blind.generate(400, seed=1).mean(0)
     assert max(np.sqrt(np.mean((same - r) ** 2)) for r in (workday_real, sunday_real)) >= 0.3 * gap
 

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from tsgan.config import LEARNING_RATES, LOSSES, default_loss
+from tsgan.config import DEFAULT_LOSS, LEARNING_RATES, LOSSES
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
@@ -178,8 +178,8 @@ class PriceGAN(keras.Model):
         latent_dim: size of the noise vector.
         generator_units: width of each generator block.
         discriminator_units: width of each discriminator block.
-        loss: ``"bce"`` (non-saturating) or ``"wgan-gp"``; None: the measured best for the
-            ``condition`` (WGAN-GP, BCE for ``"calendar"``; see ``tsgan.config.DEFAULT_LOSS``).
+        loss: ``"bce"`` (non-saturating) or ``"wgan-gp"``; None: the measured best,
+            ``tsgan.config.DEFAULT_LOSS`` (WGAN-GP, with or without a condition).
         d_steps: discriminator updates per generator update.
         gp_weight: gradient-penalty weight for ``"wgan-gp"``.
         pac: curves packed into one discriminator input (PacGAN), against mode collapse.
@@ -234,7 +234,7 @@ class PriceGAN(keras.Model):
     ) -> None:
         _require_tensorflow()
         super().__init__(**kwargs)
-        loss = default_loss(condition) if loss is None else loss
+        loss = DEFAULT_LOSS if loss is None else loss
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         if pac < 1 or d_steps < 1:
