@@ -59,17 +59,51 @@ def test_shapes_and_units(curves):
     assert q.generate(3, seed=0).shape == (3, 96)
 
 
-def test_transform_round_trip_and_heavy_tails():
+@pytest.mark.parametrize("output", ["linear", "tanh"])
+def test_transform_round_trip_and_heavy_tails(output):
     rng = np.random.default_rng(0)
     x = rng.normal(80, 30, (400, 24))
     x[0, 13], x[1, 19] = -500.0, 900.0
-    gan = PriceGAN(**TINY)
+    gan = PriceGAN(**TINY, output_activation=output)
     gan.adapt(x)
     unit = np.asarray(gan.to_unit(x))
-    assert np.abs(unit).max() < 1 / 1.1 + 1e-6  # inside tanh's range, with headroom
+    bound = float(keras.ops.convert_to_numpy(gan.bound))
+    # 10% headroom beyond the most extreme hour (tanh: inside its range)
+    assert np.abs(unit).max() * 1.1 == pytest.approx(1.0 if output == "tanh" else bound, rel=1e-5)
     np.testing.assert_allclose(gan.from_unit(unit), x, rtol=1e-4, atol=1e-2)
     ordinary = unit[2:]
-    assert ordinary.std() > 0.1  # extremes do not squash ordinary days
+    assert ordinary.std() > 0.1 * np.abs(unit).max()  # extremes do not squash ordinary days
+    # whatever the generator says, prices stay within the bound: 10% beyond 900 in asinh terms
+    far = np.full((1, 24), 50.0 if output == "linear" else 0.999999)
+    highest = gan.from_unit(far).max()
+    assert np.isfinite(highest) and 900 < highest < 3000
+    eur = keras.ops.convert_to_numpy(
+        gan._from_unit_tensor(keras.ops.convert_to_tensor(far, "float32"))
+    )
+    np.testing.assert_allclose(eur, gan.from_unit(far), rtol=1e-4)
+
+
+def test_a_linear_output_model_trains_generates_within_the_bound_and_reloads(curves, tmp_path):
+    gan = PriceGAN(**TINY, output_activation="linear")
+    gan.compile()
+    gan.fit(curves, epochs=2, batch_size=32, verbose=0)
+    out = gan.generate(2000, seed=3)
+    bound = float(keras.ops.convert_to_numpy(gan.bound))
+    assert np.isfinite(out).all()
+    assert np.abs(np.asarray(gan.to_unit(out))).max() <= bound * (1 + 1e-5)
+    gan.save(tmp_path / "linear.keras")
+    loaded = keras.models.load_model(tmp_path / "linear.keras")
+    assert loaded.output_activation == "linear"
+    np.testing.assert_array_equal(loaded.generate(50, seed=3), out[:50])
+
+
+def test_a_model_saved_before_output_activation_existed_loads_with_tanh():
+    config = PriceGAN(**TINY, output_activation="tanh").get_config()
+    del config["output_activation"]  # older model files: their generator ended in tanh
+    assert PriceGAN.from_config(config).output_activation == "tanh"
+    assert PriceGAN(**TINY).output_activation == "tanh"
+    with pytest.raises(ValueError, match="output_activation must be one of"):
+        PriceGAN(**TINY, output_activation="relu")
 
 
 def test_discriminator_step_leaves_generator_and_vice_versa(curves):

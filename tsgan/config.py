@@ -61,6 +61,7 @@ MODEL_SETTINGS = (
     "pac",
     "dropout",
     "residual",
+    "output_activation",
     "ema",
     "timezone",
 )

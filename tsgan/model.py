@@ -12,6 +12,7 @@ from tsgan.config import DEFAULT_LOSS, LEARNING_RATES, LOSSES
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
+OUTPUTS = ("tanh", "linear")  # the generator's last activation (see PriceGAN)
 
 
 def _require_tensorflow() -> None:
@@ -43,13 +44,15 @@ def build_generator(
     *,
     condition_dim: int = 0,
     residual: bool = False,
+    output: str = "tanh",
     name: str = "generator",
     seed: int | None = None,
 ) -> keras.Model:
-    """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense → tanh``.
+    """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense`` (→ ``tanh``).
 
-    With ``residual=True`` each block's output is concatenated with its input. An int
-    ``seed`` fixes the initial weights (None: Keras' global random state).
+    With ``residual=True`` each block's output is concatenated with its input. ``output``:
+    the last layer's activation, ``"linear"`` or ``"tanh"``. An int ``seed`` fixes the
+    initial weights (None: Keras' global random state).
 
     Example:
         >>> build_generator(24, 8, [16]).output_shape
@@ -63,7 +66,10 @@ def build_generator(
         x = layers.ReLU(name=f"relu_{i}")(x)
         h = layers.Concatenate(name=f"skip_{i}")([h, x]) if residual else x
     outputs = layers.Dense(
-        n_steps, activation="tanh", kernel_initializer=_init(seed, len(units)), name="curve"
+        n_steps,
+        activation=None if output == "linear" else output,
+        kernel_initializer=_init(seed, len(units)),
+        name="curve",
     )(h)  # (B, n_steps)
     return keras.Model(inputs, outputs, name=name)
 
@@ -161,8 +167,10 @@ class PriceGAN(keras.Model):
     divided by one robust scale (the interquartile range / 1.349), passed through ``asinh``
     (linear for ordinary prices, logarithmic in the tails, so that −500 EUR/MWh or 900 EUR/MWh
     hours do not squash ordinary days as a min–max scaling would) and divided by a bound
-    that leaves 10% headroom inside tanh's range. ``adapt`` fits it, ``fit`` calls ``adapt``
-    when needed, and it is saved with the model; ``generate`` returns EUR/MWh.
+    that leaves 10% headroom inside tanh's range (the most extreme training hour at 1/1.1).
+    With ``output_activation="linear"`` the generator works on the asinh values themselves
+    and ``generate`` keeps them within the same bound. ``adapt`` fits the transform, ``fit``
+    calls ``adapt`` when needed, and it is saved with the model; ``generate`` returns EUR/MWh.
 
     ``fit`` on in-memory curves runs each epoch as one compiled call (the per-batch
     dispatch of the textbook loop is where small GANs spend their time; see
@@ -196,6 +204,11 @@ class PriceGAN(keras.Model):
             by ``condition`` when that is given. Conditions are concatenated to the noise
             and to each curve the discriminator sees.
         residual: concatenate each generator block's input to its output.
+        output_activation: the generator's last activation: ``"tanh"`` (curves in the
+            transform's asinh space divided by the bound) or ``"linear"`` (in the asinh space
+            itself, clipped at the bound when generating). On validation days ``"linear"``
+            fixed the epftoolbox years' over-concentration but learned the rarer of two daily
+            shapes far more slowly (scripts/results/quality_tried.md): not the default.
         ema: decay of an exponential moving average of the generator weights used by
             ``generate`` (None = off).
         seed: seed of everything random in the model: the initial weights, the dropout
@@ -225,6 +238,7 @@ class PriceGAN(keras.Model):
         dropout: float = 0.0,
         condition_dim: int = 0,
         residual: bool = True,
+        output_activation: str = "tanh",
         ema: float | None = 0.99,
         seed: int | None = 0,
         condition: str | None = None,
@@ -268,11 +282,21 @@ class PriceGAN(keras.Model):
         self.dropout = float(dropout)
         self.condition_dim = int(condition_dim)
         self.residual = bool(residual)
+        if output_activation not in OUTPUTS:
+            raise ValueError(
+                f"output_activation must be one of {OUTPUTS}, got {output_activation!r}"
+            )
+        self.output_activation = output_activation
         self.ema = None if ema is None else float(ema)
         self.seed = seed
 
         g_args = (self.n_steps, self.latent_dim, self.generator_units)
-        g_kw = {"condition_dim": self.condition_dim, "residual": self.residual, "seed": seed}
+        g_kw = {
+            "condition_dim": self.condition_dim,
+            "residual": self.residual,
+            "output": self.output_activation,
+            "seed": seed,
+        }
         self.generator = build_generator(*g_args, **g_kw)
         self.discriminator = build_discriminator(
             self.n_steps,
@@ -341,6 +365,7 @@ class PriceGAN(keras.Model):
             dropout=self.dropout,
             condition_dim=self.condition_dim,
             residual=self.residual,
+            output_activation=self.output_activation,
             ema=self.ema,
             seed=self.seed,
             condition=self.condition,
@@ -440,15 +465,23 @@ class PriceGAN(keras.Model):
         return bool(ops.convert_to_numpy(self.adapted) > 0)
 
     def to_unit(self, curves):
-        """EUR/MWh → the generator's (−1, 1) space (a tensor op, used inside ``train_step``)."""
-        return ops.arcsinh((ops.cast(curves, "float32") - self.center) / self.scale) / self.bound
+        """EUR/MWh → the generator's space (a tensor op, used inside ``train_step``)."""
+        asinh = ops.arcsinh((ops.cast(curves, "float32") - self.center) / self.scale)
+        return asinh if self.output_activation == "linear" else asinh / self.bound
+
+    def _asinh(self, unit, bound, clip):
+        """The generator's space → the transform's asinh values, within ±``bound``
+        (numpy or tensors: ``clip`` is ``np.clip`` or ``ops.clip``)."""
+        return unit * bound if self.output_activation == "tanh" else clip(unit, -bound, bound)
 
     def from_unit(self, values: np.ndarray) -> np.ndarray:
-        """The generator's (−1, 1) space → EUR/MWh (numpy, float64)."""
+        """The generator's space → EUR/MWh (numpy, float64), within 10% beyond the most
+        extreme training hour in the asinh space (the bound)."""
         center = ops.convert_to_numpy(self.center).astype("float64")
         scale = float(ops.convert_to_numpy(self.scale))
         bound = float(ops.convert_to_numpy(self.bound))
-        return np.sinh(np.asarray(values, dtype="float64") * bound) * scale + center
+        asinh = self._asinh(np.asarray(values, dtype="float64"), bound, np.clip)
+        return np.sinh(asinh) * scale + center
 
     def _from_unit_tensor(self, unit):
         """``from_unit`` as a tensor op (in ``train_step`` and ``generate``), float32.
@@ -456,7 +489,7 @@ class PriceGAN(keras.Model):
         ``sinh(u) = (e^u − e^−u) / 2`` with one ``exp``: TensorFlow's ``sinh`` kernel is
         several times slower on CPU, and ``generate`` spends its time here.
         """
-        e = ops.exp(unit * self.bound)
+        e = ops.exp(self._asinh(unit, self.bound, ops.clip))
         return (e - 1.0 / e) * (0.5 * self.scale) + self.center
 
     # ------------------------------------------------------------------ conditions
