@@ -12,7 +12,7 @@ from tsgan.config import DEFAULT_LOSS, LEARNING_RATES, LOSSES
 from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
-OUTPUTS = ("tanh", "linear")  # the generator's last activation (see PriceGAN)
+OUTPUT_ACTIVATIONS = ("tanh", "linear")  # the generator's last activation (see PriceGAN)
 
 
 def _require_tensorflow() -> None:
@@ -44,15 +44,15 @@ def build_generator(
     *,
     condition_dim: int = 0,
     residual: bool = False,
-    output: str = "tanh",
+    output_activation: str = "tanh",
     name: str = "generator",
     seed: int | None = None,
 ) -> keras.Model:
     """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense`` (→ ``tanh``).
 
-    With ``residual=True`` each block's output is concatenated with its input. ``output``:
-    the last layer's activation, ``"linear"`` or ``"tanh"``. An int ``seed`` fixes the
-    initial weights (None: Keras' global random state).
+    With ``residual=True`` each block's output is concatenated with its input.
+    ``output_activation``: the last layer's, ``"tanh"`` or ``"linear"``. An int ``seed``
+    fixes the initial weights (None: Keras' global random state).
 
     Example:
         >>> build_generator(24, 8, [16]).output_shape
@@ -67,7 +67,7 @@ def build_generator(
         h = layers.Concatenate(name=f"skip_{i}")([h, x]) if residual else x
     outputs = layers.Dense(
         n_steps,
-        activation=None if output == "linear" else output,
+        activation=output_activation,
         kernel_initializer=_init(seed, len(units)),
         name="curve",
     )(h)  # (B, n_steps)
@@ -282,9 +282,9 @@ class PriceGAN(keras.Model):
         self.dropout = float(dropout)
         self.condition_dim = int(condition_dim)
         self.residual = bool(residual)
-        if output_activation not in OUTPUTS:
+        if output_activation not in OUTPUT_ACTIVATIONS:
             raise ValueError(
-                f"output_activation must be one of {OUTPUTS}, got {output_activation!r}"
+                f"output_activation must be one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}"
             )
         self.output_activation = output_activation
         self.ema = None if ema is None else float(ema)
@@ -294,7 +294,7 @@ class PriceGAN(keras.Model):
         g_kw = {
             "condition_dim": self.condition_dim,
             "residual": self.residual,
-            "output": self.output_activation,
+            "output_activation": self.output_activation,
             "seed": seed,
         }
         self.generator = build_generator(*g_args, **g_kw)
