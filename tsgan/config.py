@@ -62,6 +62,7 @@ MODEL_SETTINGS = (
     "dropout",
     "residual",
     "output_activation",
+    "output_gain",
     "ema",
     "timezone",
 )
