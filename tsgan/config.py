@@ -62,7 +62,6 @@ MODEL_SETTINGS = (
     "dropout",
     "residual",
     "output_activation",
-    "output_gain",
     "ema",
     "timezone",
 )

@@ -45,16 +45,14 @@ def build_generator(
     condition_dim: int = 0,
     residual: bool = False,
     output_activation: str = "tanh",
-    output_gain: float = 1.0,
     name: str = "generator",
     seed: int | None = None,
 ) -> keras.Model:
     """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense`` (→ ``tanh``).
 
     With ``residual=True`` each block's output is concatenated with its input.
-    ``output_activation``: the last layer's, ``"tanh"`` or ``"linear"``, multiplied by
-    ``output_gain``. An int ``seed`` fixes the initial weights (None: Keras' global random
-    state).
+    ``output_activation``: the last layer's, ``"tanh"`` or ``"linear"``. An int ``seed``
+    fixes the initial weights (None: Keras' global random state).
 
     Example:
         >>> build_generator(24, 8, [16]).output_shape
@@ -73,8 +71,6 @@ def build_generator(
         kernel_initializer=_init(seed, len(units)),
         name="curve",
     )(h)  # (B, n_steps)
-    if output_gain != 1.0:
-        outputs = layers.Rescaling(output_gain, name="gain")(outputs)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -243,7 +239,6 @@ class PriceGAN(keras.Model):
         condition_dim: int = 0,
         residual: bool = True,
         output_activation: str = "tanh",
-        output_gain: float = 1.0,
         ema: float | None = 0.99,
         seed: int | None = 0,
         condition: str | None = None,
@@ -292,9 +287,6 @@ class PriceGAN(keras.Model):
                 f"output_activation must be one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}"
             )
         self.output_activation = output_activation
-        if not output_gain > 0:
-            raise ValueError(f"output_gain must be positive, got {output_gain}")
-        self.output_gain = float(output_gain)
         self.ema = None if ema is None else float(ema)
         self.seed = seed
 
@@ -303,7 +295,6 @@ class PriceGAN(keras.Model):
             "condition_dim": self.condition_dim,
             "residual": self.residual,
             "output_activation": self.output_activation,
-            "output_gain": self.output_gain,
             "seed": seed,
         }
         self.generator = build_generator(*g_args, **g_kw)
@@ -375,7 +366,6 @@ class PriceGAN(keras.Model):
             condition_dim=self.condition_dim,
             residual=self.residual,
             output_activation=self.output_activation,
-            output_gain=self.output_gain,
             ema=self.ema,
             seed=self.seed,
             condition=self.condition,
@@ -482,8 +472,7 @@ class PriceGAN(keras.Model):
     def _asinh(self, unit, bound, clip):
         """The generator's space → the transform's asinh values, within ±``bound``
         (numpy or tensors: ``clip`` is ``np.clip`` or ``ops.clip``)."""
-        limit = 1.0 if self.output_activation == "tanh" else bound
-        return clip(unit, -limit, limit) * (bound / limit)
+        return unit * bound if self.output_activation == "tanh" else clip(unit, -bound, bound)
 
     def from_unit(self, values: np.ndarray) -> np.ndarray:
         """The generator's space → EUR/MWh (numpy, float64), within 10% beyond the most
