@@ -1,11 +1,13 @@
 """How the conditional defaults were chosen: validation on training days only, never on 2025.
 
 Usage: python scripts/tune_conditional.py [--condition calendar] [--variants NAME ...] [--seeds 0 ...]
+       [--epochs N] [--years TRAIN VALID]
        → scripts/results/tune_conditional.json (appends one entry per variant)
 
 Validation split inside the benchmark's training years: train on DE-LU 2023, validate on
 every day of 2024 (the same "next year" structure as the benchmark's train 2023–2024 / test
-2025, with no 2025 day in sight). Each variant is the default ``PriceGAN`` with some
+2025, with no 2025 day in sight). ``--years 2024 2023`` turns it around (train 2024, validate
+2023): a second split inside the training years, whose prices moved the other way. Each variant is the default ``PriceGAN`` with some
 settings changed, trained for the default number of epochs, and scored day by day with
 ``evaluate_conditional`` against the analog-day baselines.
 """
@@ -57,9 +59,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None, help="default: tsgan train's")
     parser.add_argument("--n-per-day", type=int, default=200)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--years",
+        nargs=2,
+        default=["2023", "2024"],
+        metavar=("TRAIN", "VALID"),
+        help="training and validation year (default 2023 2024; never 2025, the test year)",
+    )
     args = parser.parse_args()
+    if "2025" in args.years:
+        parser.error("2025 is the benchmark's test year: validate inside 2023-2024")
     curves = tsgan.daily_curves(tsgan.load_prices(DATA))
-    train, valid = curves.loc["2023-01-01":"2023-12-31"], curves.loc["2024-01-01":"2024-12-31"]
+    train, valid = (curves.loc[f"{year}-01-01" : f"{year}-12-31"] for year in args.years)
     results = json.loads(OUT.read_text()) if OUT.exists() else []
     if args.epochs is None:
         args.epochs = default_epochs(len(train), TrainConfig.batch_size)
@@ -86,6 +97,7 @@ def main() -> None:
             "condition": args.condition,
             "variant": name,
             "seed": seed,
+            "years": args.years,
             "loss": gan.loss_name,
             "settings": {k: v for k, v in VARIANTS[name].items()},
             "epochs": args.epochs,
