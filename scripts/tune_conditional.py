@@ -26,7 +26,7 @@ import keras
 
 import tsgan
 from tsgan.config import TrainConfig, default_epochs
-from tsgan.evaluation import evaluate_conditional
+from tsgan.evaluation import evaluate_conditional, roughness
 from tsgan.scenarios import day_generator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,10 +103,17 @@ def main() -> None:
             "epochs": args.epochs,
             "train_seconds": round(seconds, 1),
             "es": {k: round(v["es"], 3) for k, v in r["scores"].items()},
+            "vs": {k: round(v["vs"], 1) for k, v in r["scores"].items()},
+            "crps": {k: round(v["crps"], 3) for k, v in r["scores"].items()},
             "dm_es_vs_analog_days": round(
                 r["diebold_mariano"]["analog days"]["es"]["statistic"], 2
             ),
             "shape_sd": {k: round(v, 2) for k, v in r["shape_sd"].items()},
+            # mean absolute hour-to-hour change (EUR/MWh): jagged scenarios show here
+            "roughness": {
+                k: round(roughness(s.reshape(-1, s.shape[-1])), 2) for k, s in r["_samples"].items()
+            }
+            | {"validation days": round(roughness(valid.to_numpy()), 2)},
         }
         print(json.dumps(entry), flush=True)
         results.append(entry)
