@@ -25,6 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 
 import tsgan
+from tsgan.atomic import atomic_path
 from tsgan.config import TrainConfig, default_epochs
 from tsgan.evaluation import evaluate_conditional, roughness
 from tsgan.scenarios import day_generator
@@ -71,7 +72,6 @@ def main() -> None:
         parser.error("2025 is the benchmark's test year: validate inside 2023-2024")
     curves = tsgan.daily_curves(tsgan.load_prices(DATA))
     train, valid = (curves.loc[f"{year}-01-01" : f"{year}-12-31"] for year in args.years)
-    results = json.loads(OUT.read_text()) if OUT.exists() else []
     if args.epochs is None:
         args.epochs = default_epochs(len(train), TrainConfig.batch_size)
     for name, seed in ((name, seed) for name in args.variants for seed in args.seeds):
@@ -116,8 +116,10 @@ def main() -> None:
             | {"validation days": round(roughness(valid.to_numpy()), 2)},
         }
         print(json.dumps(entry), flush=True)
-        results.append(entry)
-        OUT.write_text(json.dumps(results, indent=1) + "\n")
+        # read again before appending: runs started side by side must not drop each other's rows
+        results = json.loads(OUT.read_text()) if OUT.exists() else []
+        with atomic_path(OUT) as tmp:
+            tmp.write_text(json.dumps([*results, entry], indent=1) + "\n")
 
 
 if __name__ == "__main__":
