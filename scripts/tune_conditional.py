@@ -7,9 +7,10 @@ Usage: python scripts/tune_conditional.py [--condition calendar] [--variants NAM
 Validation split inside the benchmark's training years: train on DE-LU 2023, validate on
 every day of 2024 (the same "next year" structure as the benchmark's train 2023–2024 / test
 2025, with no 2025 day in sight). ``--years 2024 2023`` turns it around (train 2024, validate
-2023): a second split inside the training years, whose prices moved the other way. Each variant is the default ``PriceGAN`` with some
-settings changed, trained for the default number of epochs, and scored day by day with
-``evaluate_conditional`` against the analog-day baselines.
+2023): a second split inside the training years, whose prices moved the other way. Each
+variant is the default ``PriceGAN`` with some settings changed, trained for the default
+number of epochs (or ``--epochs``), and scored day by day with ``evaluate_conditional``
+against the analog-day baselines.
 """
 
 from __future__ import annotations
