@@ -51,6 +51,12 @@ VARIANTS: dict[str, dict] = {
     # Adam's learning rates (discriminator, generator); the default is tsgan.config.LEARNING_RATES
     "lr_2e-4": {"learning_rates": (2e-4, 2e-4)},
     "lr_4e-4_1e-4": {"learning_rates": (4e-4, 1e-4)},
+    # the season each training day is shown with, moved by a Gaussian of this sd in days
+    "jitter7": {"season_jitter": 7.0},
+    "jitter15": {"season_jitter": 15.0},
+    "jitter30": {"season_jitter": 30.0},
+    "jitter45": {"season_jitter": 45.0},
+    "jitter60": {"season_jitter": 60.0},
 }
 
 

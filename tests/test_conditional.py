@@ -228,6 +228,28 @@ def test_levels_file_and_long_output_on_the_2025_dst_days(level_model, tmp_path,
     assert table.shape == (12, 26) and np.allclose(table[tsgan.hour_columns()].mean(axis=1), 85.0)
 
 
+def test_season_jitter_moves_the_season_and_nothing_else():
+    from tsgan.config import SEASON_JITTER_DAYS
+
+    assert PriceGAN(condition="calendar", **TINY).season_jitter == SEASON_JITTER_DAYS
+    assert PriceGAN(**TINY).season_jitter == 0.0  # no calendar, nothing to move
+    with pytest.raises(ValueError, match="season_jitter needs a calendar condition"):
+        PriceGAN(season_jitter=10.0, **TINY)
+    gan = tiny("calendar+level", season_jitter=30.0)
+    gan.adapt(day_type_curves(days=60).to_numpy())  # the level's unit
+    n = 20_000
+    conditions = gan.encode_conditions(["2024-06-30"] * n, np.full(n, 55.0))  # a Sunday
+    moved = np.asarray(gan._jitter_season(conditions))
+    np.testing.assert_array_equal(moved[:, [0, 1, 2, 5]], conditions[:, [0, 1, 2, 5]])
+    np.testing.assert_allclose(np.hypot(moved[:, 3], moved[:, 4]), 1.0, atol=1e-5)
+    shift = np.angle((moved[:, 4] + 1j * moved[:, 3]) / (conditions[:, 4] + 1j * conditions[:, 3]))
+    days = shift * 365.25 / (2 * np.pi)
+    assert abs(days.mean()) < 1.0 and abs(days.std() - 30.0) < 1.0, (days.mean(), days.std())
+    unmoved = tiny("calendar", season_jitter=0.0)
+    still = unmoved.encode_conditions(["2024-06-30"])
+    np.testing.assert_array_equal(np.asarray(unmoved._jitter_season(still)), still)
+
+
 @pytest.mark.slow
 def test_a_tiny_conditional_model_tells_day_types_apart(seed):
     curves = day_type_curves(days=728, seed=seed)

@@ -8,8 +8,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from tsgan.config import DEFAULT_LOSS, LEARNING_RATES, LOSSES
-from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, calendar_conditions
+from tsgan.config import DEFAULT_LOSS, LEARNING_RATES, LOSSES, SEASON_JITTER_DAYS
+from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, DAY_TYPES, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
 OUTPUT_ACTIVATIONS = ("tanh", "linear")  # the generator's last activation (see PriceGAN)
@@ -211,6 +211,10 @@ class PriceGAN(keras.Model):
             shapes far more slowly (scripts/results/quality_tried.md): not the default.
         ema: decay of an exponential moving average of the generator weights used by
             ``generate`` (None = off).
+        season_jitter: with ``condition``, the sd in days of a Gaussian shift of the season
+            each training day is shown with (real days and the fakes judged against them
+            alike), so that a date learns from the days around it, not from its one day a
+            year; None: ``tsgan.config.SEASON_JITTER_DAYS`` with a condition, 0 without.
         seed: seed of everything random in the model: the initial weights, the dropout
             masks and the training noise, so that the same seed, data and settings give the
             same trained model (None: Keras' global random state).
@@ -244,6 +248,7 @@ class PriceGAN(keras.Model):
         condition: str | None = None,
         country: str = "DE",
         timezone: str = "Europe/Berlin",
+        season_jitter: float | None = None,
         **kwargs,
     ) -> None:
         _require_tensorflow()
@@ -268,6 +273,14 @@ class PriceGAN(keras.Model):
                     f"condition {condition!r} has {named_dim} values; got condition_dim={condition_dim}"
                 )
             condition_dim = named_dim
+        if season_jitter is None:
+            season_jitter = SEASON_JITTER_DAYS if condition is not None else 0.0
+        if season_jitter < 0 or (season_jitter and condition is None):
+            raise ValueError(
+                "season_jitter needs a calendar condition and must be >= 0, "
+                f"got {season_jitter} with condition={condition!r}"
+            )
+        self.season_jitter = float(season_jitter)
         self.condition = condition
         self.country = str(country)
         self.timezone = str(timezone)
@@ -371,6 +384,7 @@ class PriceGAN(keras.Model):
             condition=self.condition,
             country=self.country,
             timezone=self.timezone,
+            season_jitter=self.season_jitter,
         )
         return config
 
@@ -676,12 +690,31 @@ class PriceGAN(keras.Model):
         batch = (ops.shape(real)[0] // self.pac) * self.pac  # whole packs only
         real = real[:batch]
         if conditions is not None:
-            conditions = conditions[:batch]
+            conditions = self._jitter_season(conditions[:batch])
         for _ in range(self.d_steps):  # (a) the generator fixed
             d_loss, d_real, d_fake = self.discriminator_step(real, conditions)
         g_loss = self.generator_step(batch, conditions)  # (b) the discriminator frozen
         verdict = ops.sigmoid if self.loss_name == "bce" else (lambda v: v)
         return ops.stack([d_loss, g_loss, ops.mean(verdict(d_real)), ops.mean(verdict(d_fake))])
+
+    def _jitter_season(self, conditions):
+        """The conditions with each day's season moved by ``season_jitter`` days (Gaussian sd).
+
+        Real days and the fakes they are judged against share the moved season, so the
+        model learns the days of a season's neighbourhood, not the one day each date has.
+        """
+        if not self.season_jitter:
+            return conditions
+        k = len(DAY_TYPES)
+        angle = keras.random.normal((ops.shape(conditions)[0], 1), seed=self.seed_generator) * (
+            2 * np.pi * self.season_jitter / 365.25
+        )
+        sin, cos = conditions[:, k : k + 1], conditions[:, k + 1 : k + 2]
+        moved = (
+            sin * ops.cos(angle) + cos * ops.sin(angle),
+            cos * ops.cos(angle) - sin * ops.sin(angle),
+        )
+        return ops.concatenate([conditions[:, :k], *moved, conditions[:, k + 2 :]], axis=-1)
 
     def discriminator_step(self, real, conditions=None):
         """One discriminator update on ``real`` (transformed) against fresh fakes.
