@@ -37,7 +37,7 @@ DEFAULT_UPDATES = 27_000
 # went from 156.8 to 140.4 (train 2023, validate 2024; analog days 143.8) and from 159.6 to
 # 143.9 (train 2024, validate 2023; analog days 147.9) at 30 days, its curves no rougher,
 # its variogram score near the analog days' (3000 vs 2968; 2471 vs 2464); the calendar+level
-# model's from 76.1 to 69.5 (analog days 71.0). At 45 and 60 days the energy score fell
+# model's from 76.1 to 69.9 (analog days 71.0). At 45 and 60 days the energy score fell
 # further (137.1 and 136.7 on 2024) but the variogram score rose (3074, 3196).
 SEASON_JITTER_DAYS = 30.0
 
