@@ -606,7 +606,9 @@ class PriceGAN(keras.Model):
         last smaller batch included) runs as one compiled call, so the per-batch dispatch
         of ``fit`` disappears; epochs, callbacks, ``History`` and metrics are as usual. It
         computes what the per-batch ``train_step`` computes for the same batches (a
-        ``tf.data.Dataset``, ``steps_per_epoch`` or validation data take that path).
+        ``tf.data.Dataset``, ``steps_per_epoch`` or validation data take that path); only
+        a conditional model's season jitter is drawn for the whole set at once, one shift
+        per day and epoch as per batch, in another order of the random stream.
         """
         if not self.compiled:
             self.compile()
@@ -674,6 +676,8 @@ class PriceGAN(keras.Model):
         else:
             real, conditions = x, None
         real = self.to_unit(real)  # (B, n)
+        if conditions is not None:  # one draw for the whole set when it is the epoch
+            conditions = self._jitter_season(conditions)
         if self._epoch_plan is not None:  # the whole set: one epoch, its means as the logs
             return dict(zip(LOGS, ops.unstack(self._train_epoch(real, conditions)), strict=True))
         values = ops.unstack(self._train_batch(real, conditions))
@@ -690,7 +694,7 @@ class PriceGAN(keras.Model):
         batch = (ops.shape(real)[0] // self.pac) * self.pac  # whole packs only
         real = real[:batch]
         if conditions is not None:
-            conditions = self._jitter_season(conditions[:batch])
+            conditions = conditions[:batch]
         for _ in range(self.d_steps):  # (a) the generator fixed
             d_loss, d_real, d_fake = self.discriminator_step(real, conditions)
         g_loss = self.generator_step(batch, conditions)  # (b) the discriminator frozen
