@@ -52,6 +52,8 @@ VARIANTS: dict[str, dict] = {
     "lr_2e-4": {"learning_rates": (2e-4, 2e-4)},
     "lr_4e-4_1e-4": {"learning_rates": (4e-4, 1e-4)},
     # the season each training day is shown with, moved by a Gaussian of this sd in days
+    # (the default: tsgan.config.SEASON_JITTER_DAYS)
+    "no_jitter": {"season_jitter": 0.0},
     "jitter7": {"season_jitter": 7.0},
     "jitter15": {"season_jitter": 15.0},
     "jitter30": {"season_jitter": 30.0},
