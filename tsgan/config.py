@@ -34,11 +34,11 @@ DEFAULT_UPDATES = 27_000
 # they are shown with: each date has one training day per year, and a model shown only that
 # day learned too narrow a spread of levels for the date. On validation days inside the
 # training years (scripts/tune_conditional.py, seeds 0-2) the calendar model's energy score
-# went from 156.8 to 140.4 (train 2023, validate 2024; analog days 143.8) and from 159.6 to
-# 143.9 (train 2024, validate 2023; analog days 147.9) at 30 days, its curves no rougher,
-# its variogram score near the analog days' (3000 vs 2968; 2471 vs 2464); the calendar+level
-# model's from 76.1 to 69.9 (analog days 71.0). At 45 and 60 days the energy score fell
-# further (137.1 and 136.7 on 2024) but the variogram score rose (3074, 3196).
+# went from 156.8 to 140.1 (train 2023, validate 2024; analog days 143.8) and from 159.6 to
+# 144.4 (train 2024, validate 2023; analog days 147.9) at 30 days, its curves no rougher, its
+# variogram score the analog days' (2967 vs 2968; 2455 vs 2464); the calendar+level model's
+# from 76.1 to 69.9 and 76.3 to 66.3 (analog days 71.0, 63.3). At 45 and 60 days the energy
+# score fell further (137.1 and 136.7 on 2024) but the variogram score rose (3074, 3196).
 SEASON_JITTER_DAYS = 30.0
 
 
