@@ -1,7 +1,7 @@
 """How the conditional defaults were chosen: validation on training days only, never on 2025.
 
 Usage: python scripts/tune_conditional.py [--condition calendar] [--variants NAME ...] [--seeds 0 ...]
-       [--epochs N] [--years TRAIN VALID]
+       [--epochs N] [--years TRAIN VALID] [--source PRICES]
        → scripts/results/tune_conditional.json (appends one entry per variant)
 
 Validation split inside the benchmark's training years: train on DE-LU 2023, validate on
@@ -76,10 +76,17 @@ def main() -> None:
         metavar=("TRAIN", "VALID"),
         help="training and validation year (default 2023 2024; never 2025, the test year)",
     )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=DATA,
+        help="price file or folder (default: DE-LU 2020-2025; e.g. ../shared/data/epftoolbox/DE.csv "
+        "with --years 2015 2016 for another era)",
+    )
     args = parser.parse_args()
     if "2025" in args.years:
         parser.error("2025 is the benchmark's test year: validate inside 2023-2024")
-    curves = tsgan.daily_curves(tsgan.load_prices(DATA))
+    curves = tsgan.daily_curves(tsgan.load_prices(args.source))
     train, valid = (curves.loc[f"{year}-01-01" : f"{year}-12-31"] for year in args.years)
     if args.epochs is None:
         args.epochs = default_epochs(len(train), TrainConfig.batch_size)
@@ -107,6 +114,7 @@ def main() -> None:
             "variant": name,
             "seed": seed,
             "years": args.years,
+            **({} if args.source == DATA else {"source": args.source.name}),
             "loss": gan.loss_name,
             "settings": {k: v for k, v in VARIANTS[name].items()},
             "epochs": args.epochs,
