@@ -74,7 +74,8 @@ def main() -> None:
         nargs=2,
         default=["2023", "2024"],
         metavar=("TRAIN", "VALID"),
-        help="training and validation year (default 2023 2024; never 2025, the test year)",
+        help="training and validation year, or years FIRST-LAST (default 2023 2024; never "
+        "2025, the test year)",
     )
     parser.add_argument(
         "--source",
@@ -84,10 +85,12 @@ def main() -> None:
         "with --years 2015 2016 for another era)",
     )
     args = parser.parse_args()
-    if "2025" in args.years:
+    # a year, or years "FIRST-LAST" (e.g. --years 2013-2014 2015: two training years)
+    spans = [(y.split("-")[0], y.split("-")[-1]) for y in args.years]
+    if any(int(first) <= 2025 <= int(last) for first, last in spans):
         parser.error("2025 is the benchmark's test year: validate inside 2023-2024")
     curves = tsgan.daily_curves(tsgan.load_prices(args.source))
-    train, valid = (curves.loc[f"{year}-01-01" : f"{year}-12-31"] for year in args.years)
+    train, valid = (curves.loc[f"{first}-01-01" : f"{last}-12-31"] for first, last in spans)
     if args.epochs is None:
         args.epochs = default_epochs(len(train), TrainConfig.batch_size)
     for name, seed in ((name, seed) for name in args.variants for seed in args.seeds):
