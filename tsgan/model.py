@@ -9,7 +9,7 @@ import numpy as np
 from keras import layers, ops
 
 from tsgan.config import DEFAULT_LOSS, LEARNING_RATES, LOSSES, SEASON_JITTER_DAYS
-from tsgan.data.calendar import CALENDAR_DIM, CONDITIONS, DAY_TYPES, calendar_conditions
+from tsgan.data.calendar import CALENDAR_DIM, CALENDAR_FEATURES, CONDITIONS, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
 OUTPUT_ACTIVATIONS = ("tanh", "linear")  # the generator's last activation (see PriceGAN)
@@ -709,7 +709,7 @@ class PriceGAN(keras.Model):
         """
         if not self.season_jitter:
             return conditions
-        k = len(DAY_TYPES)
+        k = CALENDAR_FEATURES.index("day_of_year_sin")  # then its cos
         angle = keras.random.normal((ops.shape(conditions)[0], 1), seed=self.seed_generator) * (
             2 * np.pi * self.season_jitter / 365.25
         )
