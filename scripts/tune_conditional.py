@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -86,6 +87,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     # a year, or years "FIRST-LAST" (e.g. --years 2013-2014 2015: two training years)
+    if not all(re.fullmatch(r"\d{4}(-\d{4})?", y) for y in args.years):
+        parser.error(f"--years takes YEAR or FIRST-LAST (e.g. 2023 or 2013-2014), got {args.years}")
     spans = [(y.split("-")[0], y.split("-")[-1]) for y in args.years]
     if any(int(first) <= 2025 <= int(last) for first, last in spans):
         parser.error("2025 is the benchmark's test year: validate inside 2023-2024")
