@@ -123,6 +123,7 @@ def main() -> None:
             **({} if args.source == DATA else {"source": args.source.name}),
             "loss": gan.loss_name,
             "settings": {k: v for k, v in VARIANTS[name].items()},
+            "season_jitter": gan.season_jitter,  # "default" rows: the default of their time
             "epochs": args.epochs,
             "train_seconds": round(seconds, 1),
             "es": {k: round(v["es"], 3) for k, v in r["scores"].items()},
