@@ -60,6 +60,13 @@ VARIANTS: dict[str, dict] = {
     "jitter30": {"season_jitter": 30.0},
     "jitter45": {"season_jitter": 45.0},
     "jitter60": {"season_jitter": 60.0},
+    # calendar+level: each training day and its level moved by a Gaussian of this sd in EUR/MWh
+    # (the default: tsgan.config.LEVEL_JITTER_EUR)
+    "no_level_jitter": {"level_jitter": 0.0},
+    "level_jitter5": {"level_jitter": 5.0},
+    "level_jitter10": {"level_jitter": 10.0},
+    "level_jitter15": {"level_jitter": 15.0},
+    "level_jitter20": {"level_jitter": 20.0},
 }
 
 
@@ -124,6 +131,7 @@ def main() -> None:
             "loss": gan.loss_name,
             "settings": {k: v for k, v in VARIANTS[name].items()},
             "season_jitter": gan.season_jitter,  # "default" rows: the default of their time
+            "level_jitter": gan.level_jitter,
             "epochs": args.epochs,
             "train_seconds": round(seconds, 1),
             "es": {k: round(v["es"], 3) for k, v in r["scores"].items()},

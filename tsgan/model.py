@@ -8,7 +8,13 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from tsgan.config import DEFAULT_LOSS, LEARNING_RATES, LOSSES, SEASON_JITTER_DAYS
+from tsgan.config import (
+    DEFAULT_LOSS,
+    LEARNING_RATES,
+    LEVEL_JITTER_EUR,
+    LOSSES,
+    SEASON_JITTER_DAYS,
+)
 from tsgan.data.calendar import CALENDAR_DIM, CALENDAR_FEATURES, CONDITIONS, calendar_conditions
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
@@ -215,6 +221,10 @@ class PriceGAN(keras.Model):
             each training day is shown with (real days and the fakes judged against them
             alike), so that a date learns from the days around it, not from its one day a
             year; None: ``tsgan.config.SEASON_JITTER_DAYS`` with a condition, 0 without.
+        level_jitter: with ``condition="calendar+level"``, the sd in EUR/MWh of a Gaussian
+            shift of each training day (every hour, and its level condition alike), so that
+            a level learns its shapes from the days of neighbouring levels too; None:
+            ``tsgan.config.LEVEL_JITTER_EUR`` with the level condition, 0 without.
         seed: seed of everything random in the model: the initial weights, the dropout
             masks and the training noise, so that the same seed, data and settings give the
             same trained model (None: Keras' global random state).
@@ -249,6 +259,7 @@ class PriceGAN(keras.Model):
         country: str = "DE",
         timezone: str = "Europe/Berlin",
         season_jitter: float | None = None,
+        level_jitter: float | None = None,
         **kwargs,
     ) -> None:
         _require_tensorflow()
@@ -281,6 +292,15 @@ class PriceGAN(keras.Model):
                 f"got {season_jitter} with condition={condition!r}"
             )
         self.season_jitter = float(season_jitter)
+        has_level = condition == "calendar+level"
+        if level_jitter is None:
+            level_jitter = LEVEL_JITTER_EUR if has_level else 0.0
+        if level_jitter < 0 or (level_jitter and not has_level):
+            raise ValueError(
+                "level_jitter needs the 'calendar+level' condition and must be >= 0, "
+                f"got {level_jitter} with condition={condition!r}"
+            )
+        self.level_jitter = float(level_jitter)
         self.condition = condition
         self.country = str(country)
         self.timezone = str(timezone)
@@ -385,6 +405,7 @@ class PriceGAN(keras.Model):
             country=self.country,
             timezone=self.timezone,
             season_jitter=self.season_jitter,
+            level_jitter=self.level_jitter,
         )
         return config
 
@@ -607,8 +628,8 @@ class PriceGAN(keras.Model):
         of ``fit`` disappears; epochs, callbacks, ``History`` and metrics are as usual. It
         computes what the per-batch ``train_step`` computes for the same batches (a
         ``tf.data.Dataset``, ``steps_per_epoch`` or validation data take that path); only
-        a conditional model's season jitter is drawn for the whole set at once, one shift
-        per day and epoch as per batch, in another order of the random stream.
+        a conditional model's season (and level) jitter is drawn for the whole set at once,
+        one shift per day and epoch as per batch, in another order of the random stream.
         """
         if not self.compiled:
             self.compile()
@@ -675,9 +696,9 @@ class PriceGAN(keras.Model):
             real, conditions = x[0], ops.cast(x[1], "float32")  # fit(x=(curves, conditions))
         else:
             real, conditions = x, None
-        real = self.to_unit(real)  # (B, n)
         if conditions is not None:  # one draw for the whole set when it is the epoch
-            conditions = self._jitter_season(conditions)
+            real, conditions = self._jitter_level(real, self._jitter_season(conditions))
+        real = self.to_unit(real)  # (B, n)
         if self._epoch_plan is not None:  # the whole set: one epoch, its means as the logs
             return dict(zip(LOGS, ops.unstack(self._train_epoch(real, conditions)), strict=True))
         values = ops.unstack(self._train_batch(real, conditions))
@@ -719,6 +740,20 @@ class PriceGAN(keras.Model):
             cos * ops.cos(angle) - sin * ops.sin(angle),
         )
         return ops.concatenate([conditions[:, :k], *moved, conditions[:, k + 2 :]], axis=-1)
+
+    def _jitter_level(self, real, conditions):
+        """Real days (EUR/MWh) and their level conditions moved alike by a Gaussian shift of
+        sd ``level_jitter`` EUR/MWh per day, so a level learns from neighbouring levels' days.
+        """
+        if not self.level_jitter:
+            return real, conditions
+        shift = keras.random.normal((ops.shape(real)[0], 1), seed=self.seed_generator)
+        shift = shift * self.level_jitter
+        level = self._level(conditions) + shift  # (B, 1) EUR/MWh, as encode_conditions
+        unit = ops.arcsinh((level - ops.mean(self.center)) / self.scale) / self.bound
+        return ops.cast(real, "float32") + shift, ops.concatenate(
+            [conditions[:, :-1], unit], axis=-1
+        )
 
     def discriminator_step(self, real, conditions=None):
         """One discriminator update on ``real`` (transformed) against fresh fakes.
