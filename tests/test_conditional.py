@@ -250,6 +250,36 @@ def test_season_jitter_moves_the_season_and_nothing_else():
     np.testing.assert_array_equal(np.asarray(unmoved._jitter_season(still)), still)
 
 
+def test_level_jitter_moves_each_day_and_its_level_alike():
+    from tsgan.config import LEVEL_JITTER_EUR
+
+    assert tiny("calendar+level").level_jitter == LEVEL_JITTER_EUR
+    assert tiny("calendar").level_jitter == 0.0 and PriceGAN(**TINY).level_jitter == 0.0
+    with pytest.raises(ValueError, match="level_jitter needs the 'calendar\\+level' condition"):
+        tiny("calendar", level_jitter=5.0)
+    gan = tiny("calendar+level", level_jitter=10.0)
+    curves = day_type_curves(days=60).to_numpy()
+    gan.adapt(curves)  # the level's unit
+    n = 20_000
+    real = np.tile(curves[:1], (n, 1)).astype("float32")
+    conditions = gan.encode_conditions(["2024-06-30"] * n, real.mean(axis=1))
+    moved, moved_conditions = (np.asarray(a) for a in gan._jitter_level(real, conditions))
+    shift = moved - real  # one shift per day, in every hour alike
+    np.testing.assert_allclose(shift, shift[:, :1].repeat(24, axis=1), atol=1e-3)
+    assert abs(shift[:, 0].mean()) < 0.3 and abs(shift[:, 0].std() - 10.0) < 0.3
+    np.testing.assert_array_equal(moved_conditions[:, :5], conditions[:, :5])  # the calendar
+    # the level condition is still each moved day's mean price
+    np.testing.assert_allclose(
+        np.asarray(gan._level(moved_conditions))[:, 0], moved.mean(1), atol=1e-2
+    )
+    still = tiny("calendar+level", level_jitter=0.0)
+    still.adapt(curves)
+    kept = still.encode_conditions(["2024-06-30"], curves[:1].mean(axis=1))
+    same_curves, same_conditions = still._jitter_level(curves[:1], kept)
+    np.testing.assert_array_equal(same_curves, curves[:1])
+    np.testing.assert_array_equal(same_conditions, kept)
+
+
 @pytest.mark.slow
 def test_a_tiny_conditional_model_tells_day_types_apart(seed):
     curves = day_type_curves(days=728, seed=seed)
