@@ -67,6 +67,7 @@ VARIANTS: dict[str, dict] = {
     "level_jitter10": {"level_jitter": 10.0},
     "level_jitter15": {"level_jitter": 15.0},
     "level_jitter20": {"level_jitter": 20.0},
+    "level_jitter30": {"level_jitter": 30.0},
 }
 
 
