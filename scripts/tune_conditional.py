@@ -60,14 +60,15 @@ VARIANTS: dict[str, dict] = {
     "jitter30": {"season_jitter": 30.0},
     "jitter45": {"season_jitter": 45.0},
     "jitter60": {"season_jitter": 60.0},
-    # calendar+level: each training day and its level moved by a Gaussian of this sd in EUR/MWh
-    # (the default: tsgan.config.LEVEL_JITTER_EUR)
+    # calendar+level: each training day and its level moved by a Gaussian of this sd in units
+    # of the price transform's scale (the default: tsgan.config.LEVEL_JITTER). The rows named
+    # level_jitterNN_eur were measured while the sd was in EUR/MWh (NN).
     "no_level_jitter": {"level_jitter": 0.0},
-    "level_jitter5": {"level_jitter": 5.0},
-    "level_jitter10": {"level_jitter": 10.0},
-    "level_jitter15": {"level_jitter": 15.0},
-    "level_jitter20": {"level_jitter": 20.0},
-    "level_jitter30": {"level_jitter": 30.0},
+    "level_jitter0.3": {"level_jitter": 0.3},
+    "level_jitter0.45": {"level_jitter": 0.45},
+    "level_jitter0.6": {"level_jitter": 0.6},
+    "level_jitter0.75": {"level_jitter": 0.75},
+    "level_jitter0.9": {"level_jitter": 0.9},
 }
 
 
@@ -132,7 +133,10 @@ def main() -> None:
             "loss": gan.loss_name,
             "settings": {k: v for k, v in VARIANTS[name].items()},
             "season_jitter": gan.season_jitter,  # "default" rows: the default of their time
-            "level_jitter": gan.level_jitter,
+            "level_jitter": gan.level_jitter,  # in units of the transform's scale
+            "level_jitter_eur": round(
+                gan.level_jitter * float(keras.ops.convert_to_numpy(gan.scale)), 2
+            ),
             "epochs": args.epochs,
             "train_seconds": round(seconds, 1),
             "es": {k: round(v["es"], 3) for k, v in r["scores"].items()},

@@ -251,13 +251,13 @@ def test_season_jitter_moves_the_season_and_nothing_else():
 
 
 def test_level_jitter_moves_each_day_and_its_level_alike():
-    from tsgan.config import LEVEL_JITTER_EUR
+    from tsgan.config import LEVEL_JITTER
 
-    assert tiny("calendar+level").level_jitter == LEVEL_JITTER_EUR
+    assert tiny("calendar+level").level_jitter == LEVEL_JITTER
     assert tiny("calendar").level_jitter == 0.0 and PriceGAN(**TINY).level_jitter == 0.0
     with pytest.raises(ValueError, match="level_jitter needs the 'calendar\\+level' condition"):
-        tiny("calendar", level_jitter=5.0)
-    gan = tiny("calendar+level", level_jitter=10.0)
+        tiny("calendar", level_jitter=0.5)
+    gan = tiny("calendar+level", level_jitter=0.5)
     curves = day_type_curves(days=60).to_numpy()
     gan.adapt(curves)  # the level's unit
     n = 20_000
@@ -266,7 +266,8 @@ def test_level_jitter_moves_each_day_and_its_level_alike():
     moved, moved_conditions = (np.asarray(a) for a in gan._jitter_level(real, conditions))
     shift = moved - real  # one shift per day, in every hour alike
     np.testing.assert_allclose(shift, shift[:, :1].repeat(24, axis=1), atol=1e-3)
-    assert abs(shift[:, 0].mean()) < 0.3 and abs(shift[:, 0].std() - 10.0) < 0.3
+    sd = 0.5 * float(np.asarray(gan.scale))  # EUR/MWh: in units of the transform's scale
+    assert abs(shift[:, 0].mean()) < 0.03 * sd and abs(shift[:, 0].std() - sd) < 0.03 * sd
     np.testing.assert_array_equal(moved_conditions[:, :5], conditions[:, :5])  # the calendar
     # the level condition is still each moved day's mean price
     np.testing.assert_allclose(

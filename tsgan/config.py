@@ -40,10 +40,11 @@ DEFAULT_UPDATES = 27_000
 # from 76.1 to 69.9 and 76.3 to 66.3 (analog days 71.0, 63.3). At 45 and 60 days the energy
 # score fell further (137.1 and 136.7 on 2024) but the variogram score rose (3074, 3196).
 SEASON_JITTER_DAYS = 30.0
-# How far (sd in EUR/MWh, Gaussian) the calendar+level model's training days are moved, every
-# hour and the level condition alike, so that a level learns its shapes from the days of
-# neighbouring levels too (scripts/results/quality_tried.md, "Session 25").
-LEVEL_JITTER_EUR = 10.0
+# How far (sd, Gaussian, in units of the price transform's scale: about 30 EUR/MWh for DE-LU
+# 2023-2024, 9 for the epftoolbox year 2015) the calendar+level model's training days are
+# moved, every hour and the level condition alike, so that a level learns its shapes from the
+# days of neighbouring levels too (scripts/results/quality_tried.md, "Session 25").
+LEVEL_JITTER = 0.6
 
 
 def default_epochs(n_days: int, batch_size: int) -> int:
