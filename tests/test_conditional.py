@@ -281,6 +281,21 @@ def test_level_jitter_moves_each_day_and_its_level_alike():
     np.testing.assert_array_equal(same_conditions, kept)
 
 
+def test_the_jitters_train_batch_by_batch_too():
+    """A tf.data pipeline takes the per-batch steps: the jitters draw one shift per day there."""
+    import tensorflow as tf
+
+    frame = day_type_curves(days=70)
+    gan = tiny("calendar+level")
+    gan.adapt(frame.to_numpy())
+    conditions = gan.encode_conditions(frame.index, frame.mean(axis=1))
+    pairs = (frame.to_numpy("float32"), conditions)
+    batches = tf.data.Dataset.from_tensor_slices((pairs,)).batch(32)
+    history = gan.fit(batches, epochs=2, shuffle=False, verbose=0)
+    assert gan._epoch_plan is None and int(gan.g_optimizer.iterations) == 2 * 3
+    assert all(np.isfinite(v).all() for v in history.history.values())
+
+
 @pytest.mark.slow
 def test_a_tiny_conditional_model_tells_day_types_apart(seed):
     curves = day_type_curves(days=728, seed=seed)
