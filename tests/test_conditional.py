@@ -251,12 +251,13 @@ def test_season_jitter_moves_the_season_and_nothing_else():
 
 
 def test_level_jitter_moves_each_day_and_its_level_alike():
+    """With the level condition the day and its level move alike; on the calendar alone the day."""
     from tsgan.config import LEVEL_JITTER
 
-    assert tiny("calendar+level").level_jitter == LEVEL_JITTER
-    assert tiny("calendar").level_jitter == 0.0 and PriceGAN(**TINY).level_jitter == 0.0
-    with pytest.raises(ValueError, match="level_jitter needs the 'calendar\\+level' condition"):
-        tiny("calendar", level_jitter=0.5)
+    assert tiny("calendar+level").level_jitter == tiny("calendar").level_jitter == LEVEL_JITTER
+    assert PriceGAN(**TINY).level_jitter == 0.0  # no condition, no jitter
+    with pytest.raises(ValueError, match="level_jitter needs a calendar condition"):
+        PriceGAN(level_jitter=0.5, **TINY)
     gan = tiny("calendar+level", level_jitter=0.5)
     curves = day_type_curves(days=60).to_numpy()
     gan.adapt(curves)  # the level's unit
@@ -279,6 +280,15 @@ def test_level_jitter_moves_each_day_and_its_level_alike():
     same_curves, same_conditions = still._jitter_level(curves[:1], kept)
     np.testing.assert_array_equal(same_curves, curves[:1])
     np.testing.assert_array_equal(same_conditions, kept)
+    # the calendar model: the days move, their calendar does not
+    calendar = tiny("calendar", level_jitter=0.5)
+    calendar.adapt(curves)
+    dates = calendar.encode_conditions(["2024-06-30"] * n)
+    days, same_dates = (np.asarray(a) for a in calendar._jitter_level(real, dates))
+    np.testing.assert_array_equal(same_dates, dates)
+    moved_by = days - real
+    np.testing.assert_allclose(moved_by, moved_by[:, :1].repeat(24, axis=1), atol=1e-3)
+    assert abs(moved_by[:, 0].std() - sd) < 0.03 * sd
 
 
 def test_the_jitters_train_batch_by_batch_too():

@@ -221,13 +221,14 @@ class PriceGAN(keras.Model):
             each training day is shown with (real days and the fakes judged against them
             alike), so that a date learns from the days around it, not from its one day a
             year; None: ``tsgan.config.SEASON_JITTER_DAYS`` with a condition, 0 without.
-        level_jitter: with ``condition="calendar+level"``, the sd of a Gaussian shift of
-            each training day (every hour, and its level condition alike), so that a level
-            learns its shapes from the days of neighbouring levels too; in units of the price
+        level_jitter: with ``condition``, the sd of a Gaussian shift of each training day
+            (every hour alike, and with ``"calendar+level"`` its level condition too), so
+            that a level learns its shapes from the days of neighbouring levels and a date
+            its levels from a smoothed neighbourhood of its few days; in units of the price
             transform's scale (a robust sd of the training hours, close to the sd of their
             daily means: about 30 EUR/MWh for DE-LU 2023-2024, 9 for 2015), so that one
             value fits markets and eras of any price level; None:
-            ``tsgan.config.LEVEL_JITTER`` with the level condition, 0 without.
+            ``tsgan.config.LEVEL_JITTER`` with a condition, 0 without.
         seed: seed of everything random in the model: the initial weights, the dropout
             masks and the training noise, so that the same seed, data and settings give the
             same trained model (None: Keras' global random state).
@@ -295,12 +296,11 @@ class PriceGAN(keras.Model):
                 f"got {season_jitter} with condition={condition!r}"
             )
         self.season_jitter = float(season_jitter)
-        has_level = condition == "calendar+level"
         if level_jitter is None:
-            level_jitter = LEVEL_JITTER if has_level else 0.0
-        if level_jitter < 0 or (level_jitter and not has_level):
+            level_jitter = LEVEL_JITTER if condition is not None else 0.0
+        if level_jitter < 0 or (level_jitter and condition is None):
             raise ValueError(
-                "level_jitter needs the 'calendar+level' condition and must be >= 0, "
+                "level_jitter needs a calendar condition and must be >= 0, "
                 f"got {level_jitter} with condition={condition!r}"
             )
         self.level_jitter = float(level_jitter)
@@ -745,14 +745,16 @@ class PriceGAN(keras.Model):
         return ops.concatenate([conditions[:, :k], *moved, conditions[:, k + 2 :]], axis=-1)
 
     def _jitter_level(self, real, conditions):
-        """Real days (EUR/MWh) and their level conditions moved alike by a Gaussian shift of
-        sd ``level_jitter`` × the transform's scale per day, so a level learns from
-        neighbouring levels' days.
+        """Real days (EUR/MWh) moved by a Gaussian shift of sd ``level_jitter`` × the
+        transform's scale per day, and with the level condition their levels alike, so a
+        level learns from neighbouring levels' days (and a date's levels are smoothed).
         """
         if not self.level_jitter:
             return real, conditions
         shift = keras.random.normal((ops.shape(real)[0], 1), seed=self.seed_generator)
         shift = shift * (self.level_jitter * self.scale)  # EUR/MWh
+        if not self.has_level:
+            return ops.cast(real, "float32") + shift, conditions
         level = self._level(conditions) + shift  # (B, 1) EUR/MWh, as encode_conditions
         unit = ops.arcsinh((level - ops.mean(self.center)) / self.scale) / self.bound
         return ops.cast(real, "float32") + shift, ops.concatenate(
