@@ -158,6 +158,19 @@ def _apply_gradients(optimizer, tape, loss, net) -> None:
     optimizer.apply(grads, variables)
 
 
+def _jitter(name: str, value: float | None, default: float, condition: str | None) -> float:
+    """A training jitter's sd: ``default`` with a condition and 0 without when ``value`` is
+    None; never negative, and nothing to move without a condition."""
+    if value is None:
+        value = default if condition is not None else 0.0
+    if value < 0 or (value and condition is None):
+        raise ValueError(
+            f"{name} needs a calendar condition and must be >= 0, "
+            f"got {value} with condition={condition!r}"
+        )
+    return float(value)
+
+
 @keras.saving.register_keras_serializable(package="tsgan")
 class PriceGAN(keras.Model):
     """A GAN for daily price curves (``n_days × n_steps`` in EUR/MWh), scaling included.
@@ -288,22 +301,8 @@ class PriceGAN(keras.Model):
                     f"condition {condition!r} has {named_dim} values; got condition_dim={condition_dim}"
                 )
             condition_dim = named_dim
-        if season_jitter is None:
-            season_jitter = SEASON_JITTER_DAYS if condition is not None else 0.0
-        if season_jitter < 0 or (season_jitter and condition is None):
-            raise ValueError(
-                "season_jitter needs a calendar condition and must be >= 0, "
-                f"got {season_jitter} with condition={condition!r}"
-            )
-        self.season_jitter = float(season_jitter)
-        if level_jitter is None:
-            level_jitter = LEVEL_JITTER if condition is not None else 0.0
-        if level_jitter < 0 or (level_jitter and condition is None):
-            raise ValueError(
-                "level_jitter needs a calendar condition and must be >= 0, "
-                f"got {level_jitter} with condition={condition!r}"
-            )
-        self.level_jitter = float(level_jitter)
+        self.season_jitter = _jitter("season_jitter", season_jitter, SEASON_JITTER_DAYS, condition)
+        self.level_jitter = _jitter("level_jitter", level_jitter, LEVEL_JITTER, condition)
         self.condition = condition
         self.country = str(country)
         self.timezone = str(timezone)
