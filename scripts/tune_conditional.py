@@ -60,8 +60,8 @@ VARIANTS: dict[str, dict] = {
     "jitter30": {"season_jitter": 30.0},
     "jitter45": {"season_jitter": 45.0},
     "jitter60": {"season_jitter": 60.0},
-    # calendar+level: each training day and its level moved by a Gaussian of this sd in units
-    # of the price transform's scale (the default: tsgan.config.LEVEL_JITTER). The rows named
+    # each training day (and with calendar+level its level) moved by a Gaussian of this sd in
+    # units of the price transform's scale (the default: tsgan.config.LEVEL_JITTER). The rows named
     # level_jitterNN_eur were measured while the sd was in EUR/MWh (NN).
     "no_level_jitter": {"level_jitter": 0.0},
     "level_jitter0.3": {"level_jitter": 0.3},
