@@ -576,11 +576,14 @@ class PriceGAN(keras.Model):
             raise ValueError("levels must be finite numbers (EUR/MWh)")
         if not self.is_adapted:
             raise RuntimeError("the price transform is not fitted yet; call fit or adapt first")
-        center = float(ops.convert_to_numpy(self.center).astype("float64").mean())
-        scale = float(ops.convert_to_numpy(self.scale))
-        bound = float(ops.convert_to_numpy(self.bound))
-        unit = np.arcsinh((levels - center) / scale) / bound  # the curves' transform
-        return np.concatenate([calendar, unit[:, None].astype("float32")], axis=1)
+        unit = ops.convert_to_numpy(self._encode_level(levels[:, None]))
+        return np.concatenate([calendar, unit.astype("float32")], axis=1)
+
+    def _encode_level(self, level):
+        """Daily levels (EUR/MWh, shape (B, 1)) → the level condition: the curves' transform
+        at the mean of the per-hour centres. :meth:`_level` is its inverse."""
+        centered = ops.cast(level, "float32") - ops.mean(self.center)
+        return ops.arcsinh(centered / self.scale) / self.bound
 
     def _level(self, conditions):
         """The level in EUR/MWh from encoded conditions (its last column), shape (B, 1)."""
@@ -754,10 +757,9 @@ class PriceGAN(keras.Model):
         shift = shift * (self.level_jitter * self.scale)  # EUR/MWh
         if not self.has_level:
             return ops.cast(real, "float32") + shift, conditions
-        level = self._level(conditions) + shift  # (B, 1) EUR/MWh, as encode_conditions
-        unit = ops.arcsinh((level - ops.mean(self.center)) / self.scale) / self.bound
+        level = self._encode_level(self._level(conditions) + shift)  # the moved days' levels
         return ops.cast(real, "float32") + shift, ops.concatenate(
-            [conditions[:, :-1], unit], axis=-1
+            [conditions[:, :-1], level], axis=-1
         )
 
     def discriminator_step(self, real, conditions=None):
