@@ -69,6 +69,8 @@ VARIANTS: dict[str, dict] = {
     "level_jitter0.6": {"level_jitter": 0.6},
     "level_jitter0.75": {"level_jitter": 0.75},
     "level_jitter0.9": {"level_jitter": 0.9},
+    "batch_norm": {"batch_norm": True},
+    "no_batch_norm": {"batch_norm": False},
 }
 
 
@@ -134,6 +136,7 @@ def main() -> None:
             "settings": {k: v for k, v in VARIANTS[name].items()},
             "season_jitter": gan.season_jitter,  # "default" rows: the default of their time
             "level_jitter": gan.level_jitter,  # in units of the transform's scale
+            "batch_norm": gan.batch_norm,
             "level_jitter_eur": round(
                 gan.level_jitter * float(keras.ops.convert_to_numpy(gan.scale)), 2
             ),

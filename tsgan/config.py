@@ -84,6 +84,7 @@ MODEL_SETTINGS = (
     "pac",
     "dropout",
     "residual",
+    "batch_norm",
     "output_activation",
     "ema",
     "timezone",

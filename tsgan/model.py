@@ -50,13 +50,15 @@ def build_generator(
     *,
     condition_dim: int = 0,
     residual: bool = False,
+    batch_norm: bool = True,
     output_activation: str = "tanh",
     name: str = "generator",
     seed: int | None = None,
 ) -> keras.Model:
     """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense`` (→ ``tanh``).
 
-    With ``residual=True`` each block's output is concatenated with its input.
+    With ``residual=True`` each block's output is concatenated with its input; with
+    ``batch_norm=False`` the blocks are ``Dense`` (with a bias) ``→ ReLU``.
     ``output_activation``: the last layer's, ``"tanh"`` or ``"linear"``. An int ``seed``
     fixes the initial weights (None: Keras' global random state).
 
@@ -67,8 +69,11 @@ def build_generator(
     inputs = keras.Input((latent_dim + condition_dim,), name="noise")
     h = inputs  # (B, latent + cond)
     for i, n in enumerate(units):
-        x = layers.Dense(n, use_bias=False, kernel_initializer=_init(seed, i), name=f"dense_{i}")(h)
-        x = layers.BatchNormalization(name=f"bn_{i}")(x)
+        x = layers.Dense(
+            n, use_bias=not batch_norm, kernel_initializer=_init(seed, i), name=f"dense_{i}"
+        )(h)
+        if batch_norm:  # its bias would be cancelled by the normalisation
+            x = layers.BatchNormalization(name=f"bn_{i}")(x)
         x = layers.ReLU(name=f"relu_{i}")(x)
         h = layers.Concatenate(name=f"skip_{i}")([h, x]) if residual else x
     outputs = layers.Dense(
@@ -223,6 +228,7 @@ class PriceGAN(keras.Model):
             by ``condition`` when that is given. Conditions are concatenated to the noise
             and to each curve the discriminator sees.
         residual: concatenate each generator block's input to its output.
+        batch_norm: batch normalisation in the generator's blocks.
         output_activation: the generator's last activation: ``"tanh"`` (curves in the
             transform's asinh space divided by the bound) or ``"linear"`` (in the asinh space
             itself, clipped at the bound when generating). On validation days ``"linear"``
@@ -269,6 +275,7 @@ class PriceGAN(keras.Model):
         dropout: float = 0.0,
         condition_dim: int = 0,
         residual: bool = True,
+        batch_norm: bool = True,
         output_activation: str = "tanh",
         ema: float | None = 0.99,
         seed: int | None = 0,
@@ -317,6 +324,7 @@ class PriceGAN(keras.Model):
         self.dropout = float(dropout)
         self.condition_dim = int(condition_dim)
         self.residual = bool(residual)
+        self.batch_norm = bool(batch_norm)
         if output_activation not in OUTPUT_ACTIVATIONS:
             raise ValueError(
                 f"output_activation must be one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}"
@@ -329,6 +337,7 @@ class PriceGAN(keras.Model):
         g_kw = {
             "condition_dim": self.condition_dim,
             "residual": self.residual,
+            "batch_norm": self.batch_norm,
             "output_activation": self.output_activation,
             "seed": seed,
         }
@@ -400,6 +409,7 @@ class PriceGAN(keras.Model):
             dropout=self.dropout,
             condition_dim=self.condition_dim,
             residual=self.residual,
+            batch_norm=self.batch_norm,
             output_activation=self.output_activation,
             ema=self.ema,
             seed=self.seed,
