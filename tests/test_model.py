@@ -106,6 +106,23 @@ def test_a_model_saved_before_output_activation_existed_loads_with_tanh():
         PriceGAN(**TINY, output_activation="relu")
 
 
+def test_a_model_saved_before_batch_norm_existed_loads_with_it(tmp_path, curves):
+    def norms(gan):
+        return [type(layer).__name__ for layer in gan.generator.layers].count("BatchNormalization")
+
+    assert norms(PriceGAN(**TINY)) == 0  # the default: Dense → ReLU blocks
+    config = PriceGAN(**TINY, batch_norm=True).get_config()
+    del config["batch_norm"]  # older model files: their generator had batch normalisation
+    old = PriceGAN.from_config(config)
+    assert old.batch_norm and norms(old) == len(TINY["generator_units"])
+    old.compile()
+    old.fit(curves, epochs=1, batch_size=32, verbose=0)
+    old.save(tmp_path / "old.keras")
+    loaded = keras.models.load_model(tmp_path / "old.keras")
+    assert loaded.batch_norm
+    np.testing.assert_array_equal(loaded.generate(20, seed=1), old.generate(20, seed=1))
+
+
 def test_discriminator_step_leaves_generator_and_vice_versa(curves):
     gan = tiny(dropout=0.5, loss="bce")
     gan.adapt(curves.to_numpy())

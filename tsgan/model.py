@@ -50,15 +50,15 @@ def build_generator(
     *,
     condition_dim: int = 0,
     residual: bool = False,
-    batch_norm: bool = True,
+    batch_norm: bool = False,
     output_activation: str = "tanh",
     name: str = "generator",
     seed: int | None = None,
 ) -> keras.Model:
-    """Noise (and conditions) → ``Dense → BatchNorm → ReLU`` blocks → ``Dense`` (→ ``tanh``).
+    """Noise (and conditions) → ``Dense → ReLU`` blocks → ``Dense`` (→ ``tanh``).
 
     With ``residual=True`` each block's output is concatenated with its input; with
-    ``batch_norm=False`` the blocks are ``Dense`` (with a bias) ``→ ReLU``.
+    ``batch_norm=True`` the blocks are ``Dense`` (no bias) ``→ BatchNorm → ReLU``.
     ``output_activation``: the last layer's, ``"tanh"`` or ``"linear"``. An int ``seed``
     fixes the initial weights (None: Keras' global random state).
 
@@ -228,7 +228,11 @@ class PriceGAN(keras.Model):
             by ``condition`` when that is given. Conditions are concatenated to the noise
             and to each curve the discriminator sees.
         residual: concatenate each generator block's input to its output.
-        batch_norm: batch normalisation in the generator's blocks.
+        batch_norm: batch normalisation in the generator's blocks. Off by default: in
+            training it normalises each batch by the batch's own statistics, when generating
+            by moving averages, and on validation days the generator without it was better
+            on DE-LU and no longer over-concentrated on the epftoolbox years
+            (scripts/results/quality_tried.md, session 26).
         output_activation: the generator's last activation: ``"tanh"`` (curves in the
             transform's asinh space divided by the bound) or ``"linear"`` (in the asinh space
             itself, clipped at the bound when generating). On validation days ``"linear"``
@@ -275,7 +279,7 @@ class PriceGAN(keras.Model):
         dropout: float = 0.0,
         condition_dim: int = 0,
         residual: bool = True,
-        batch_norm: bool = True,
+        batch_norm: bool = False,
         output_activation: str = "tanh",
         ema: float | None = 0.99,
         seed: int | None = 0,
@@ -394,6 +398,11 @@ class PriceGAN(keras.Model):
         super().load_own_variables({k: store[k] for k in keys if k != self._NOISE_STATE})
         if self._NOISE_STATE in keys:  # absent in older model files
             self.seed_generator.state.assign(store[self._NOISE_STATE])
+
+    @classmethod
+    def from_config(cls, config: dict) -> PriceGAN:
+        # model files saved before batch_norm was a setting had batch normalisation
+        return super().from_config({"batch_norm": True, **config})
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -838,7 +847,7 @@ class PriceGAN(keras.Model):
         step = ops.cast(self.g_optimizer.iterations, "float32")
         decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
         for ema_w, w in zip(self.ema_generator.weights, self.generator.weights, strict=True):
-            # weights: moving average; BatchNorm statistics: copied
+            # weights: moving average; BatchNorm statistics (batch_norm=True): copied
             ema_w.assign(decay * ema_w + (1.0 - decay) * w if w.trainable else w)
 
     def _train_epoch(self, real, conditions):
