@@ -66,6 +66,19 @@ def test_mmd_density_coverage_nn_copy_against_brute_force(rng):
     assert ev.copy_ratio(X, Y, T) == pytest.approx(gen / test)
 
 
+def test_one_nn_accuracy_uses_every_scenario_in_disjoint_parts(rng):
+    X, Y = rng.normal(size=(35, 3)), rng.normal(0.5, 1, size=(10, 3))
+    order = np.random.default_rng(4).permutation(35)[:30].reshape(3, 10)
+    per_part = [ev.one_nn_accuracy(X[part], Y) for part in order]
+    assert ev.one_nn_accuracy(X, Y, seed=4) == pytest.approx(np.mean(per_part))
+    assert ev.one_nn_accuracy(Y, X, seed=4) == pytest.approx(np.mean(per_part))  # symmetric
+    # the mean over the parts moves less with the draw than one subsample did
+    X, Y = rng.normal(size=(2000, 24)), rng.normal(size=(200, 24))
+    one_part = [ev.one_nn_accuracy(X[rng.choice(2000, 200, replace=False)], Y) for _ in range(20)]
+    all_parts = [ev.one_nn_accuracy(X, Y, seed=s) for s in range(20)]
+    assert np.std(all_parts) < 0.5 * np.std(one_part)
+
+
 def curves_like(rng, n, *, shift=0.0, scale=1.0):
     hours = np.arange(24)
     base = 80 + 30 * np.sin((hours - 6) / 24 * 2 * np.pi)

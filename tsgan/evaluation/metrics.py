@@ -182,7 +182,10 @@ def max_ks(X: ArrayLike, Y: ArrayLike) -> float:
 def one_nn_accuracy(X: ArrayLike, Y: ArrayLike, *, seed: int = 0) -> float:
     """Leave-one-out 1-nearest-neighbour two-sample accuracy (0.5 ideal, 1 = separable).
 
-    The larger sample is subsampled to the size of the smaller so that 0.5 is chance.
+    The larger sample is cut at random into disjoint parts the size of the smaller (as many
+    as fit), so that 0.5 is chance; the accuracy is the mean over the parts. With one part
+    only (2,000 scenarios subsampled to 196 test days) the value moved by a standard deviation
+    of 0.02-0.025 with the subsample alone; every part uses the scenarios the others leave.
     Near 0 means generated curves sit on top of real ones (copies).
 
     Example:
@@ -190,16 +193,17 @@ def one_nn_accuracy(X: ArrayLike, Y: ArrayLike, *, seed: int = 0) -> float:
         1.0
     """
     X, Y = _as2d(X), _as2d(Y)
-    rng = np.random.default_rng(seed)
-    n = min(len(X), len(Y))
-    X = X[rng.choice(len(X), n, replace=False)] if len(X) > n else X
-    Y = Y[rng.choice(len(Y), n, replace=False)] if len(Y) > n else Y
-    Z = np.vstack([X, Y])
+    small, large = (X, Y) if len(X) <= len(Y) else (Y, X)
+    n = len(small)
+    parts = np.random.default_rng(seed).permutation(len(large))
+    parts = parts[: len(large) // n * n].reshape(-1, n)
     labels = np.r_[np.zeros(n), np.ones(n)]
-    d = cdist(Z, Z)
-    np.fill_diagonal(d, np.inf)
-    nearest = d.argmin(axis=1)
-    return float((labels[nearest] == labels).mean())
+    accuracies = []
+    for part in parts:
+        d = cdist(Z := np.vstack([small, large[part]]), Z)
+        np.fill_diagonal(d, np.inf)
+        accuracies.append((labels[d.argmin(axis=1)] == labels).mean())
+    return float(np.mean(accuracies))
 
 
 def density_coverage(X: ArrayLike, Y: ArrayLike, *, k: int = 5) -> tuple[float, float]:
