@@ -45,6 +45,7 @@ VARIANTS: dict[str, dict] = {
     "no_ema": {"ema": None},
     "gp5": {"gp_weight": 5.0},
     "d256": {"discriminator_units": (256, 256)},
+    "d3x128": {"discriminator_units": (128, 128, 128)},
     "g256": {"generator_units": (256, 256)},
     "d_steps3": {"d_steps": 3},
     "bce_pac2": {"loss": "bce", "pac": 2},
