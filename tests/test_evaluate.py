@@ -102,6 +102,32 @@ def test_behaviour_of_the_scores(rng):
     assert identical["delta_es"] == pytest.approx(0, abs=1e-9) and identical["spearman_gap"] == 0
 
 
+def test_resampling_excess_is_what_n_days_cost_against_their_distribution(rng):
+    # N standard normal days (1-D for the energy score, 2-D for the variogram score, where
+    # the true distribution's scores are known exactly): the empirical distribution's mean
+    # score over many draws exceeds the truth's by resampling_excess of N days
+    n, reps, y = 5, 4000, np.linspace(-2.5, 2.5, 11)
+    es_excess = np.mean(
+        [ev.energy_terms(rng.normal(size=(n, 1)), y[:, None])[0] for _ in range(reps)], axis=0
+    ) - sr.crps_normal(y, 0.0, 1.0)
+    m1 = np.sqrt(2 / np.pi) * 1.2254167024651776  # E|x1 − x2|^½ = √2 Γ(¾) / √π
+    y2 = np.stack([y, -0.3 * y], axis=1)
+    vs_truth = 2 * (np.abs(y2[:, 0] - y2[:, 1]) ** 0.5 - m1) ** 2
+    vs_excess = (
+        np.mean([ev.variogram_scores(rng.normal(size=(n, 2)), y2) for _ in range(reps)], axis=0)
+        - vs_truth
+    )
+    big = rng.normal(size=(4000, 2))
+    expected_es = ev.resampling_excess(big[:, :1])["es"] * len(big) / n  # 1/(√π n)
+    expected_vs = ev.resampling_excess(big)["vs"] * len(big) / n  # 2 Var|x1−x2|^½ / n
+    assert expected_es == pytest.approx(1 / (np.sqrt(np.pi) * n), rel=0.03)
+    assert expected_vs == pytest.approx(2 * (2 / np.sqrt(np.pi) - m1**2) / n, rel=0.05)
+    np.testing.assert_allclose(es_excess, expected_es, rtol=0.2)  # a factor 2 off fails
+    assert vs_excess.mean() == pytest.approx(expected_vs, rel=0.2)
+    with pytest.raises(ValueError, match="two training days"):
+        ev.resampling_excess(np.zeros((1, 24)))
+
+
 def test_diebold_mariano_and_halves(rng):
     stat, p = ev.diebold_mariano(rng.normal(0, 1, 200), rng.normal(0, 1, 200))
     assert p > 0.01
@@ -149,12 +175,17 @@ def test_floor_protocol_ranks_a_perfect_generator_with_the_floor(rng):
     for name, row in reference.items():
         gap = full["bootstrap"]["delta_es"] - full[name]["delta_es"]
         assert np.sign(row["es"]["statistic"]) == np.sign(gap), name
+        # the ideal generator is the bootstrap less a positive excess: always ahead of it
+        for key in ("es", "vs"):
+            ideal = results["diebold_mariano_ideal"][name][key]["statistic"]
+            assert ideal < row[key]["statistic"], (name, key)
+    assert results["resampling_excess"]["es"] > 0 and results["resampling_excess"]["vs"] > 0
     for fact in ("negative_share_gap", "spread_ks", "peak_hour_tv", "roughness_gap"):
         gap, band = results["matched"]["model"][fact], results["matched"]["floor"][fact]
         assert gap["mean"] <= band["mean"] + 3 * band["sd"] + 1e-9, fact
     text = ev.report_markdown(results)
     assert "| ΔES (EUR/MWh) |" in text and "floor" in text and "Diebold" in text
-    assert "| bootstrap vs | energy score" in text
+    assert "| bootstrap vs | energy score" in text and "| ideal vs | energy score" in text
 
 
 def test_evaluate_command_on_real_days(shared_data, tmp_path, capsys):

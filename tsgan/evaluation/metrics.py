@@ -81,6 +81,37 @@ def variogram_scores(X: ArrayLike, Y: ArrayLike, *, p: float = 0.5) -> np.ndarra
     return ((vy - vx) ** 2).sum(axis=(1, 2))
 
 
+def resampling_excess(train: ArrayLike, *, p: float = 0.5) -> dict[str, float]:
+    """How much worse resampling N days scores than the distribution they were drawn from.
+
+    For N independent days from a distribution P, the empirical distribution's expected
+    energy score on any day y exceeds P's own by ½ E‖x − x'‖ / N (its pairwise term counts
+    each day against itself), and its variogram score by Σ_{i,j} Var|x_i − x_j|^p / N (the
+    variance of its variogram estimate). So the bootstrap of training days minus these
+    excesses is, in expectation, what an ideal generator of the training days' distribution
+    scores: no generator trained on these days can expect to do better. Estimated here
+    from the training days themselves (unbiased pairwise mean, sample variance).
+
+    Returns ``{"es": ..., "vs": ...}`` per test day, in the units of ``energy_terms`` and
+    ``variogram_scores``.
+
+    Example:
+        >>> x = np.random.default_rng(0).normal(size=(2000, 1))
+        >>> round(resampling_excess(x)["es"] * 2000 * np.sqrt(np.pi), 1)  # E|x−x'| = 2/√π
+        1.0
+    """
+    T = _as2d(train)
+    n = len(T)
+    if n < 2:
+        raise ValueError("resampling_excess needs at least two training days")
+    pairwise = cdist(T, T).sum() / (n * (n - 1))  # the diagonal's zeros left out
+    variogram = np.abs(T[:, :, None] - T[:, None, :]) ** p  # (n, d, d)
+    return {
+        "es": float(0.5 * pairwise / n),
+        "vs": float(variogram.var(axis=0, ddof=1).sum() / n),
+    }
+
+
 def crps_per_hour(X: ArrayLike, Y: ArrayLike) -> np.ndarray:
     """Mean CRPS of the generated marginal of each hour over the test days (EUR/MWh).
 
