@@ -94,7 +94,9 @@ def test_a_linear_output_model_trains_generates_within_the_bound_and_reloads(cur
     gan.save(tmp_path / "linear.keras")
     loaded = keras.models.load_model(tmp_path / "linear.keras")
     assert loaded.output_activation == "linear"
-    np.testing.assert_array_equal(loaded.generate(50, seed=3), out[:50])
+    # the same call as before saving (a different n can change the last bit of a few
+    # values: the matrix products are blocked by the number of rows)
+    np.testing.assert_array_equal(loaded.generate(2000, seed=3), out)
 
 
 def test_a_model_saved_before_output_activation_existed_loads_with_tanh():
