@@ -97,7 +97,8 @@ def resampling_excess(train: ArrayLike, *, p: float = 0.5) -> dict[str, float]:
 
     Example:
         >>> x = np.random.default_rng(0).normal(size=(2000, 1))
-        >>> round(resampling_excess(x)["es"] * 2000 * np.sqrt(np.pi), 1)  # E|x−x'| = 2/√π
+        >>> excess = resampling_excess(x)["es"]  # ½ E|x − x'| / N, with E|x − x'| = 2/√π
+        >>> round(float(excess * 2000 * np.sqrt(np.pi)), 1)
         1.0
     """
     T = _as2d(train)
