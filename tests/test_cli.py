@@ -333,9 +333,10 @@ def test_a_stopped_run_is_saved(signals, code, status, tmp_path):
     if signals == ["SIGTERM"]:  # resume it, and compare with a run that was never stopped
         import keras
 
-        assert main(["train", "--resume", str(run)]) == 0
+        end = str(done + 10)  # not all 500: each resumed epoch renders a frame
+        assert main(["train", "--resume", str(run), "--epochs", end]) == 0
         whole = tmp_path / "whole"
-        argv = ["train", "--demo", "--from", "2024-01-01", "--epochs", "500", "--no-gif"]
+        argv = ["train", "--demo", "--from", "2024-01-01", "--epochs", end, "--no-gif"]
         assert main([*argv, "--out", str(whole)]) == 0
         a = keras.models.load_model(whole / "model.keras")
         b = keras.models.load_model(run / "model.keras")
@@ -344,7 +345,8 @@ def test_a_stopped_run_is_saved(signals, code, status, tmp_path):
                 keras.ops.convert_to_numpy(v), keras.ops.convert_to_numpy(u), rtol=1e-5, atol=1e-6
             )
         summary = json.loads((run / "run.json").read_text())
-        assert summary["status"] == "finished" and summary["epochs_completed"] == 500
+        assert summary["status"] == "finished" and summary["epochs_completed"] == done + 10
+        assert Image.open(run / "training.gif").n_frames == done + 10
 
 
 def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
