@@ -47,12 +47,14 @@ from bench_conditional import _machine
 from tsgan.config import TrainConfig
 from tsgan.data import daily_curves, load_prices
 from tsgan.evaluation import METRICS, evaluate
+from tsgan.evaluation.report import dm_tests
 from tsgan.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "scripts" / "results"
 N_SCENARIOS = 2000  # tsgan evaluate's default --n
+DM_BASES = ("gaussian", "pca_kde")  # the baselines the model must beat by a DM test
 FACTS = ("negative_share_gap", "spread_ks", "peak_hour_tv", "roughness_gap")
 PROTOCOLS = {
     "de-random": {
@@ -172,9 +174,31 @@ def _mean_sd(values: list[float]) -> tuple[float, float]:
     return float(np.mean(values)), float(np.std(values))
 
 
+def _better(test: dict) -> bool:
+    """A DM test says the model is better: a negative statistic and p < 0.05."""
+    return test["statistic"] < 0 and test["p_value"] < 0.05
+
+
 def _p(test: dict) -> str:
     """A DM test's p-value, marked when the statistic is the wrong way round."""
     return f"{test['p_value']:.2g}{'' if test['statistic'] < 0 else ' (worse)'}"
+
+
+def seed_mean_tests(result: dict) -> dict | None:
+    """Diebold–Mariano tests of the seeds' mean per-day scores against each baseline.
+
+    The issue's targets are on the mean over seeds: here each test day's score is the mean of
+    the seeds' scores of that day, and the baselines' are the same for every seed (their
+    samples are drawn with the evaluation's seed). None when the runs were scored on different
+    days (a varied split) or their JSON has no per-day scores (before session 31).
+    """
+    runs = result["runs"]
+    if any("per_day" not in r for r in runs) or len({r.get("split_seed") for r in runs}) > 1:
+        return None
+    first = runs[0]["per_day"]
+    mean = {k: np.mean([r["per_day"]["model"][k] for r in runs], axis=0) for k in ("es", "vs")}
+    bases = [n for n in first if n != "model"]
+    return dm_tests({"model": mean} | first, bases, ("es", "vs"))
 
 
 def targets(result: dict) -> list[tuple[str, str, bool]]:
@@ -183,12 +207,15 @@ def targets(result: dict) -> list[tuple[str, str, bool]]:
     first = runs[0]
     model = {k: _mean_sd([r["full"]["model"][k] for r in runs])[0] for k in METRICS}
     floor = first["matched"]["floor"]
+    pooled = seed_mean_tests(result)
     rows = []
     for key, score in (("es", "delta_es"), ("vs", "variogram_score")):
-        for base in ("gaussian", "pca_kde"):
+        for base in DM_BASES:
             tests = [r["diebold_mariano"][base][key] for r in runs]
-            ok = all(t["statistic"] < 0 and t["p_value"] < 0.05 for t in tests)
+            ok = all(_better(t) for t in tests)
             ps = ", ".join(_p(t) for t in tests)
+            if pooled:
+                ps += f"; the seeds' mean scores: p = {_p(pooled[base][key])}"
             reference = first.get("diebold_mariano_bootstrap", {}).get(base)
             ideal = first.get("diebold_mariano_ideal", {}).get(base)
             # the same test for real days resampled, and for an ideal generator of their
@@ -300,6 +327,9 @@ def protocol_markdown(name: str, result: dict) -> list[str]:
             for k in ("es", "vs")
         ]
         lines.append(f"| {base} | " + " | ".join(cells) + " |")
+    for base, row in (seed_mean_tests(result) or {}).items():
+        cells = [f"{row[k]['statistic']:+.2f} (p {row[k]['p_value']:.2g})" for k in ("es", "vs")]
+        lines.append(f"| *the seeds' mean per-day scores vs {base}* | " + " | ".join(cells) + " |")
     for source, label in (
         ("diebold_mariano_bootstrap", "bootstrap of training days"),
         ("diebold_mariano_ideal", "an ideal generator of the training days' distribution"),
@@ -332,13 +362,24 @@ def report_markdown(data: dict) -> str:
         "",
         "## Targets met",
         "",
-        "| protocol | met | not met |",
-        "|---|---|---|",
+        "A Diebold–Mariano target counts as met when every seed's test has p < 0.05. The issue "
+        "sets its targets on the mean over the seeds; the last column applies the same four "
+        "tests to the seeds' per-day scores averaged over the seeds, a reading that is not used "
+        "for *met*.",
+        "",
+        "| protocol | met | not met | DM targets met by the seeds' mean scores |",
+        "|---|---|---|---|",
     ]
     for name, result in data["protocols"].items():
         rows = targets(result)
         missed = "; ".join(t for t, _, ok in rows if not ok) or "none"
-        lines.append(f"| {name} | {sum(ok for *_, ok in rows)} of {len(rows)} | {missed} |")
+        pooled = seed_mean_tests(result)
+        mean_met = "–"
+        if pooled:
+            mean_met = f"{sum(_better(pooled[b][k]) for b in DM_BASES for k in ('es', 'vs'))} of 4"
+        lines.append(
+            f"| {name} | {sum(ok for *_, ok in rows)} of {len(rows)} | {missed} | {mean_met} |"
+        )
     lines.append("")
     for name, result in data["protocols"].items():
         lines += protocol_markdown(name, result)

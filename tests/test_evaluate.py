@@ -180,6 +180,18 @@ def test_floor_protocol_ranks_a_perfect_generator_with_the_floor(rng):
             ideal = results["diebold_mariano_ideal"][name][key]["statistic"]
             assert ideal < row[key]["statistic"], (name, key)
     assert results["resampling_excess"]["es"] > 0 and results["resampling_excess"]["vs"] > 0
+    # the per-day scores behind the tests: one per test day, the tests recomputed from them,
+    # and their means apart by what the ΔES of the full view is apart
+    per_day = results["per_day"]
+    assert set(per_day) == {"model", *ev.BASELINES}
+    assert all(len(per_day[name][key]) == len(test) for name in per_day for key in ("es", "vs"))
+    for key in ("es", "vs"):
+        stat, p = ev.diebold_mariano(np.array(per_day["model"][key]), per_day["gaussian"][key])
+        assert (stat, p) == pytest.approx(
+            tuple(results["diebold_mariano"]["gaussian"][key].values())
+        )
+    gap = np.mean(per_day["model"]["es"]) - np.mean(per_day["gaussian"]["es"])
+    assert gap == pytest.approx(full["model"]["delta_es"] - full["gaussian"]["delta_es"])
     for fact in ("negative_share_gap", "spread_ks", "peak_hour_tv", "roughness_gap"):
         gap, band = results["matched"]["model"][fact], results["matched"]["floor"][fact]
         assert gap["mean"] <= band["mean"] + 3 * band["sd"] + 1e-9, fact

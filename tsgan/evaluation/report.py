@@ -140,7 +140,9 @@ def evaluate(
         the other baselines: what resampling real days reaches), ``diebold_mariano_ideal``
         (the same for an ideal generator of the training days' distribution: the bootstrap's
         scores less ``resampling_excess``, what no model trained on these days can expect to
-        beat), ``resampling_excess``, ``stylized_facts``.
+        beat), ``resampling_excess``, ``per_day`` (each column's energy and variogram score
+        on every test day, in test-day order: for tests of one's own, such as the model's
+        scores averaged over several seeds), ``stylized_facts``.
     """
     Y, T = test.to_numpy(dtype="float64"), train.to_numpy(dtype="float64")
     rng = np.random.default_rng(seed)
@@ -198,6 +200,10 @@ def evaluate(
         "diebold_mariano_bootstrap": dm_bootstrap,
         "diebold_mariano_ideal": dm_ideal,
         "resampling_excess": excess,
+        "per_day": {
+            name: {key: values.tolist() for key, values in scores.items()}
+            for name, scores in per_day.items()
+        },
         "stylized_facts": facts,
         "_samples": {"model": X},
     }
