@@ -139,8 +139,8 @@ def evaluate(
         each baseline), ``diebold_mariano_bootstrap`` (the bootstrap of training days against
         the other baselines: what resampling real days reaches), ``diebold_mariano_ideal``
         (the same for an ideal generator of the training days' distribution: the bootstrap's
-        scores less ``resampling_excess``, what no model trained on these days can expect to
-        beat), ``resampling_excess``, ``per_day`` (each column's energy and variogram score
+        scores less ``resampling_excess``: mean scores no model trained on these days can
+        expect to beat, with the bootstrap's day-to-day noise), ``resampling_excess``, ``per_day`` (each column's energy and variogram score
         on every test day, in test-day order: for tests of one's own, such as the model's
         scores averaged over several seeds), ``stylized_facts``.
     """
@@ -275,8 +275,10 @@ def report_markdown(
         lines += [
             "",
             "And an ideal generator of the training days' distribution (the bootstrap's scores less "
-            "what resampling a finite sample costs in expectation): where it misses p < 0.05, "
-            "no model trained on these days can expect to separate that baseline on these test days.",
+            "what resampling a finite sample costs in expectation): its mean scores are the best a "
+            "model trained on these days can expect. Its tests carry the day-to-day noise of "
+            "resampled days, so they guide, not bound, a model's: a model whose scores vary less "
+            "from day to day can pass a test the ideal generator misses.",
             "",
             "| ideal vs | energy score: statistic | p-value | variogram score: statistic | p-value |",
             "|---|---|---|---|---|",
