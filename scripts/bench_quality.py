@@ -214,8 +214,10 @@ def seed_mean_tests(result: dict) -> dict | None:
     if any("per_day" not in r for r in runs) or len({r.get("split_seed") for r in runs}) > 1:
         return None
     first = runs[0]["per_day"]
-    mean = {k: np.mean([r["per_day"]["model"][k] for r in runs], axis=0) for k in ("es", "vs")}
     bases = [n for n in first if n != "model"]
+    if any(r["per_day"][b] != first[b] for r in runs for b in bases):
+        return None  # the baselines drew other samples: no common reference
+    mean = {k: np.mean([r["per_day"]["model"][k] for r in runs], axis=0) for k in ("es", "vs")}
     return dm_tests(first | {"model": mean}, bases, ("es", "vs"))
 
 
