@@ -140,9 +140,10 @@ def evaluate(
         the other baselines: what resampling real days reaches), ``diebold_mariano_ideal``
         (the same for an ideal generator of the training days' distribution: the bootstrap's
         scores less ``resampling_excess``: mean scores no model trained on these days can
-        expect to beat, with the bootstrap's day-to-day noise), ``resampling_excess``, ``per_day`` (each column's energy and variogram score
-        on every test day, in test-day order: for tests of one's own, such as the model's
-        scores averaged over several seeds), ``stylized_facts``.
+        expect to beat, with the bootstrap's day-to-day noise), ``resampling_excess``,
+        ``per_day`` (each column's energy and variogram score on every test day, in test-day
+        order: for tests of one's own, such as the model's scores averaged over several
+        seeds), ``stylized_facts``.
     """
     Y, T = test.to_numpy(dtype="float64"), train.to_numpy(dtype="float64")
     rng = np.random.default_rng(seed)
