@@ -202,6 +202,15 @@ def _p(test: dict) -> str:
     return f"{test['p_value']:.2g}{'' if test['statistic'] < 0 else ' (worse)'}"
 
 
+def _dm_row(label: str, tests: list[dict]) -> str:
+    """A table row: the energy-score and variogram-score tests of each run, in order."""
+    cells = (
+        ", ".join(f"{t[k]['statistic']:+.2f} (p {t[k]['p_value']:.2g})" for t in tests)
+        for k in ("es", "vs")
+    )
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
 def seed_mean_tests(result: dict) -> dict | None:
     """Diebold–Mariano tests of the seeds' mean per-day scores against each baseline.
 
@@ -339,26 +348,15 @@ def protocol_markdown(name: str, result: dict) -> list[str]:
         "|---|---|---|",
     ]
     for base in first["diebold_mariano"]:
-        cells = [
-            ", ".join(
-                f"{r['diebold_mariano'][base][k]['statistic']:+.2f} (p {r['diebold_mariano'][base][k]['p_value']:.2g})"
-                for r in runs
-            )
-            for k in ("es", "vs")
-        ]
-        lines.append(f"| {base} | " + " | ".join(cells) + " |")
-    for base, row in (seed_mean_tests(result) or {}).items():
-        cells = [f"{row[k]['statistic']:+.2f} (p {row[k]['p_value']:.2g})" for k in ("es", "vs")]
-        lines.append(f"| *the seeds' mean per-day scores vs {base}* | " + " | ".join(cells) + " |")
+        lines.append(_dm_row(base, [r["diebold_mariano"][base] for r in runs]))
+    for base, test in (seed_mean_tests(result) or {}).items():
+        lines.append(_dm_row(f"*the seeds' mean per-day scores vs {base}*", [test]))
     for source, label in (
         ("diebold_mariano_bootstrap", "bootstrap of training days"),
         ("diebold_mariano_ideal", "an ideal generator of the training days' distribution"),
     ):  # the same for every seed: baselines use seed 0
-        for base, row in first.get(source, {}).items():
-            cells = [
-                f"{row[k]['statistic']:+.2f} (p {row[k]['p_value']:.2g})" for k in ("es", "vs")
-            ]
-            lines.append(f"| *{label} vs {base} (reference)* | " + " | ".join(cells) + " |")
+        for base, test in first.get(source, {}).items():
+            lines.append(_dm_row(f"*{label} vs {base} (reference)*", [test]))
     lines += ["", "### Targets", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets(result)]
     return [*lines, ""]
