@@ -449,3 +449,32 @@ def test_default_optimizers_take_the_learning_rates_of_their_loss(tmp_path):
         for model in (gan, back):
             rates = (model.d_optimizer.learning_rate, model.g_optimizer.learning_rate)
             assert np.allclose([float(r) for r in rates], (d_rate, g_rate))
+
+
+SAVED_V0_1 = ROOT / "tests" / "data" / "saved_v0_1"
+
+
+@pytest.mark.parametrize("name", ["plain", "level", "linear_bn"])
+def test_model_files_saved_by_0_1_load_and_generate_the_same(name):
+    """Model files written by tsgan 0.1.0 (tests/data/saved_v0_1/make.py) load, keep their
+    settings, generate the curves they generated then, and train on."""
+    import tsgan
+
+    gan = tsgan.load_model(SAVED_V0_1 / f"{name}.keras")
+    expected = np.load(SAVED_V0_1 / "expected.npz")[name]
+    if name == "level":
+        frame = tsgan.sample_scenarios(
+            gan,
+            ["2024-12-24", "2025-03-30", "2025-07-05"],
+            n_per_day=5,
+            levels=[95.0, 40.0, -5.0],
+            seed=7,
+        )
+        got = frame[tsgan.hour_columns()].to_numpy()
+        np.testing.assert_allclose(
+            got.reshape(3, 5, 24).mean(axis=2).mean(axis=1), [95, 40, -5], atol=1e-6
+        )
+    else:
+        got = gan.generate(20, seed=7)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
+    gan.fit(two_shape_curves(64), epochs=1, batch_size=16, verbose=0)  # and trains on
