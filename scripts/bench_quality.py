@@ -18,11 +18,11 @@ scenarios (``tsgan evaluate``'s default): the model, every baseline and the nois
 *training* days (the same month-stratified rule) and scores on those, for choosing
 settings; it writes ``quality_validation.md/.json``. With ``--vary-split`` each seed holds
 out its own quarter (split seed = model seed + 1; seed 0 keeps the usual split): on one split
-the held-out days' own price levels decide much of the DE-LU energy score (session 29 in
-``quality_tried.md``), so settings are compared over several. ``--set loss=bce`` or
+the held-out days' own price levels decide much of the DE-LU energy score (see
+``docs/decisions.md``), so settings are compared over several. ``--set loss=bce`` or
 ``--set model.pac=2`` change a setting (for experiments; the committed table uses none).
-``--report`` rewrites the ``.md`` from the ``.json`` (``quality_tried.md``, the record
-of the settings tried on validation days, is appended to ``quality.md``).
+``--report`` rewrites the ``.md`` from the ``.json``. What was tried on validation days, and
+why each default is what it is, is in ``docs/decisions.md``.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def run_protocol(
         results["per_day"] = {  # 4 decimals: EUR/MWh of energy score, variogram units
             name: {key: [round(v, 4) for v in values] for key, values in scores.items()}
             for name, scores in results["per_day"].items()
-        }
+        }  # used by seed_mean_tests, then left out of the JSON (see main)
         if vary_split:
             results["split_seed"] = seed + 1
         results["train_wall_s"] = round(wall, 1)
@@ -165,7 +165,7 @@ def run_protocol(
             f"density {full['density']:.3f}",
             flush=True,
         )
-    return {
+    result = {
         "title": protocol["title"] + (" — validation on training days" if validate else ""),
         "random_days": "days" in protocol,
         "n_train_days": len(train_days),
@@ -173,6 +173,10 @@ def run_protocol(
         "seeds": seeds,
         "runs": runs,
     }
+    result["seed_mean_tests"] = seed_mean_tests(result)
+    for run in runs:  # their tests are kept; the scores themselves would make the JSON large
+        run.pop("per_day")
+    return result
 
 
 def dump_json(data: dict) -> str:
@@ -217,8 +221,10 @@ def seed_mean_tests(result: dict) -> dict | None:
     The issue's targets are on the mean over seeds: here each test day's score is the mean of
     the seeds' scores of that day, and the baselines' are the same for every seed (their
     samples are drawn with the evaluation's seed). None when the runs were scored on different
-    days (a varied split) or their JSON has no per-day scores (before session 31).
+    days (a varied split). The results JSON keeps the tests, not the per-day scores.
     """
+    if "seed_mean_tests" in result:
+        return result["seed_mean_tests"]
     runs = result["runs"]
     if any("per_day" not in r for r in runs) or len({r.get("split_seed") for r in runs}) > 1:
         return None
@@ -403,9 +409,6 @@ def report_markdown(data: dict) -> str:
     lines.append("")
     for name, result in data["protocols"].items():
         lines += protocol_markdown(name, result)
-    tried = RESULTS / "quality_tried.md"
-    if not data["validate"] and tried.is_file():
-        lines += [tried.read_text(encoding="utf-8")]
     return "\n".join(lines)
 
 
