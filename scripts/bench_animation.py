@@ -39,7 +39,7 @@ SUFFIXES = (".gif", ".webp", ".png", ".mp4")
 RENDER = """
 import json, re, sys, time
 from pathlib import Path
-from tsgan.renderer import render_animation
+from tsgan.animation.renderer import render_animation
 samples, out, width, height = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 start = time.perf_counter()
 frames = render_animation(samples, out, size=(width, height))
@@ -52,7 +52,7 @@ print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak}))
 
 def train_once(out: Path, gif: bool) -> dict:
     """One default training run; its wall time and median epoch time."""
-    from tsgan.config import TrainConfig
+    from tsgan.settings import TrainConfig
     from tsgan.train import train
 
     config = TrainConfig(

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_conditional import _machine
 
 from tsgan.atomic import write_atomic
-from tsgan.config import TrainConfig
+from tsgan.settings import TrainConfig
 from tsgan.train import CHECKPOINT_SECONDS, build_model, save_model, train, training_curves
 
 ROOT = Path(__file__).resolve().parents[1]

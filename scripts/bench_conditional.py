@@ -28,9 +28,9 @@ import keras
 import numpy as np
 
 import tsgan
-from tsgan.config import TrainConfig
 from tsgan.evaluation import evaluate_conditional
-from tsgan.scenarios import day_generator
+from tsgan.model.sampling import day_generator
+from tsgan.settings import TrainConfig
 from tsgan.train import train
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,9 +28,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_quality import PROTOCOLS, RESULTS, split
 
-from tsgan.config import TrainConfig
 from tsgan.evaluation.baselines import bootstrap, gaussian_copula
 from tsgan.evaluation.metrics import one_nn_accuracy
+from tsgan.settings import TrainConfig
 from tsgan.train import train
 
 N, SEEDS = 2000, range(40)

@@ -20,7 +20,7 @@ settings; it writes ``quality_validation.md/.json``. With ``--vary-split`` each 
 out its own quarter (split seed = model seed + 1; seed 0 keeps the usual split): on one split
 the held-out days' own price levels decide much of the DE-LU energy score (see
 ``docs/decisions.md``), so settings are compared over several. ``--set loss=bce`` or
-``--set model.pac=2`` change a setting (for experiments; the committed table uses none).
+``--set model.settings.pac=2`` change a setting (for experiments; the committed table uses none).
 ``--report`` rewrites the ``.md`` from the ``.json``. What was tried on validation days, and
 why each default is what it is, is in ``docs/decisions.md``.
 """
@@ -45,10 +45,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_conditional import _machine
 
-from tsgan.config import TrainConfig
 from tsgan.data import daily_curves, load_prices
 from tsgan.evaluation import METRICS, evaluate
 from tsgan.evaluation.report import dm_tests
+from tsgan.settings import TrainConfig
 from tsgan.train import train
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -240,7 +240,7 @@ def compute_limit(loss: str, batch: int) -> dict:
         flops[name] = sum(2 * batch * i * o for i, o in shapes)
         seconds[name] = sum(matmul_seconds(batch, i, o) for i, o in shapes)
     k = 10 if loss == "wgan-gp" else 6
-    mult = {"G": gan.d_steps + 3, "D": gan.d_steps * k + 2}
+    mult = {"G": gan.settings.d_steps + 3, "D": gan.settings.d_steps * k + 2}
     step_flops = sum(mult[n] * flops[n] for n in mult)
     step_seconds = sum(mult[n] * seconds[n] for n in mult)
     return {

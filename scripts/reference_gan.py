@@ -22,8 +22,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tsgan.config import LEARNING_RATES
 from tsgan.model import build_discriminator, build_generator
+from tsgan.settings import LEARNING_RATES
 
 
 class _Reference(keras.Model):

@@ -28,9 +28,9 @@ import keras
 
 import tsgan
 from tsgan.atomic import atomic_path
-from tsgan.config import TrainConfig, default_epochs
 from tsgan.evaluation import evaluate_conditional, roughness
-from tsgan.scenarios import day_generator
+from tsgan.model.sampling import day_generator
+from tsgan.settings import TrainConfig, default_epochs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
@@ -50,11 +50,11 @@ VARIANTS: dict[str, dict] = {
     "d_steps3": {"d_steps": 3},
     "bce_pac2": {"loss": "bce", "pac": 2},
     "bce_d_steps1": {"loss": "bce", "d_steps": 1},
-    # Adam's learning rates (discriminator, generator); the default is tsgan.config.LEARNING_RATES
+    # Adam's learning rates (discriminator, generator); the default is tsgan.settings.LEARNING_RATES
     "lr_2e-4": {"learning_rates": (2e-4, 2e-4)},
     "lr_4e-4_1e-4": {"learning_rates": (4e-4, 1e-4)},
     # the season each training day is shown with, moved by a Gaussian of this sd in days
-    # (the default: tsgan.config.SEASON_JITTER_DAYS)
+    # (the default: tsgan.settings.SEASON_JITTER_DAYS)
     "no_jitter": {"season_jitter": 0.0},
     "jitter7": {"season_jitter": 7.0},
     "jitter15": {"season_jitter": 15.0},
@@ -62,7 +62,7 @@ VARIANTS: dict[str, dict] = {
     "jitter45": {"season_jitter": 45.0},
     "jitter60": {"season_jitter": 60.0},
     # each training day (and with calendar+level its level) moved by a Gaussian of this sd in
-    # units of the price transform's scale (the default: tsgan.config.LEVEL_JITTER). The rows named
+    # units of the price transform's scale (the default: tsgan.settings.LEVEL_JITTER). The rows named
     # level_jitterNN_eur were measured while the sd was in EUR/MWh (NN).
     "no_level_jitter": {"level_jitter": 0.0},
     "level_jitter0.3": {"level_jitter": 0.3},
@@ -133,13 +133,14 @@ def main() -> None:
             "seed": seed,
             "years": args.years,
             **({} if args.source == DATA else {"source": args.source.name}),
-            "loss": gan.loss_name,
+            "loss": gan.settings.loss,
             "settings": {k: v for k, v in VARIANTS[name].items()},
-            "season_jitter": gan.season_jitter,  # "default" rows: the default of their time
-            "level_jitter": gan.level_jitter,  # in units of the transform's scale
-            "batch_norm": gan.batch_norm,
+            "season_jitter": gan.settings.season_jitter,  # "default" rows: the default of their time
+            "level_jitter": gan.settings.level_jitter,  # in units of the transform's scale
+            "batch_norm": gan.settings.batch_norm,
             "level_jitter_eur": round(
-                gan.level_jitter * float(keras.ops.convert_to_numpy(gan.scale)), 2
+                gan.settings.level_jitter * float(keras.ops.convert_to_numpy(gan.transform.scale)),
+                2,
             ),
             "epochs": args.epochs,
             "train_seconds": round(seconds, 1),

@@ -10,10 +10,15 @@ from PIL import Image
 
 import tsgan
 from tsgan import PriceGAN, TrainingAnimation
-from tsgan.callbacks import render_animation
+from tsgan.animation.renderer import (
+    align_by_fraction,
+    frame_epochs,
+    render_animation,
+    store_samples,
+)
+from tsgan.animation.stats import stat_bins, stat_shares
 from tsgan.cli import main
-from tsgan.plotting import THEMES, curve_ylim, stat_bins, stat_shares
-from tsgan.renderer import align_by_fraction, frame_epochs, store_samples
+from tsgan.plotting import THEMES, curve_ylim
 
 TINY = {"latent_dim": 4, "generator_units": (16,), "discriminator_units": (16,)}
 
@@ -237,7 +242,7 @@ def test_a_growing_loss_axis_redraws_its_panel_pixel_for_pixel(
     """When the losses leave the axis, only the loss panel is drawn again: each frame is
     the same, pixel for pixel, as a frame from a figure drawn whole. Tick labels wider than
     the layout's room ("−10.0") make it draw the whole figure."""
-    from tsgan.plotting import render_frame, training_figure
+    from tsgan.animation.frame import render_frame, training_figure
 
     rng = np.random.default_rng(0)
     real = rng.normal(80, 20, (60, 24))

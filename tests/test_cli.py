@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tsgan.cli import main
-from tsgan.config import TrainConfig
+from tsgan.settings import TrainConfig
 
 SMARD = "smard/Gro_handelspreise_202401010000_202501010000_Stunde.csv"
 
@@ -429,23 +429,24 @@ def test_animation_settings_left_out_take_the_animation_defaults():
 
 
 def test_each_setting_is_one_flag_and_one_toml_key():
-    """TrainConfig's fields define the train flags: a value given by each flag arrives in
+    """The settings' fields define the train flags: a value given by each flag arrives in
     the same field, survives config.toml, and a bad one is refused by the same check."""
     import dataclasses
 
     from tsgan.cli import build_parser
-    from tsgan.config import RunError, flag_name, toml_name
+    from tsgan.settings import ModelSettings, RunError, flag_name, flagged_fields, toml_name
 
-    values = {"out": "runs/x", "zone": "AT", "tz": "Europe/Vienna", "date_from": "2024-02-01"}
-    values |= {"date_to": "2024-03-01", "epochs": "7", "batch_size": "16", "seed": "3"}
-    values |= {"country": "FR", "gif_every": "2", "gif_size": "640x360", "gif_theme": "dark"}
-    values |= {"gif_title": "BCE", "gif_hold": "0.5"}
+    values = {"out": "runs/x", "zone": "AT", "timezone": "Europe/Vienna"}
+    values |= {"date_from": "2024-02-01", "date_to": "2024-03-01", "epochs": "7"}
+    values |= {"batch_size": "16", "seed": "3", "country": "FR", "gif_every": "2"}
+    values |= {"gif_size": "640x360", "gif_theme": "dark", "gif_title": "BCE", "gif_hold": "0.5"}
     values |= {"d_learning_rate": "0.0003", "g_learning_rate": "5e-05"}
     parser = build_parser()
-    flagged = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
-    assert {f.name for f in flagged} == {f.name for f in dataclasses.fields(TrainConfig)} - {
+    flagged = flagged_fields()
+    assert {f.name for f in flagged} >= {f.name for f in dataclasses.fields(TrainConfig)} - {
         "model"
     }
+    model_fields = {f.name for f in dataclasses.fields(ModelSettings)}
     for f in flagged:
         choices = f.metadata["choices"]
         flag = flag_name(f)
@@ -458,22 +459,28 @@ def test_each_setting_is_one_flag_and_one_toml_key():
             text = choices[-1] if choices else values[f.name]
             args = parser.parse_args(["train", flag, text])
             assert str(getattr(args, f.name)) == text, f.name
-            config = TrainConfig(**({"demo": True, "out": "x", f.name: getattr(args, f.name)}))
+            config = TrainConfig.from_values(
+                {"demo": True, "out": "x", f.name: getattr(args, f.name)}
+            )
+            owner = config.model if f.name in model_fields else config
+            assert str(getattr(owner, f.name)) == text, f.name
             assert f"{toml_name(f)} = " in config.to_toml(), f.name
             assert TrainConfig.from_toml(config.to_toml()) == config, f.name
     with pytest.raises(RunError, match="loss must be one of bce, wgan-gp, got 'hinge'"):
         TrainConfig.from_toml('demo = true\nout = "x"\nloss = "hinge"\n')
     with pytest.raises(RunError, match="condition must be one of calendar, calendar"):
         TrainConfig.from_toml('demo = true\nout = "x"\ncondition = "weather"\n')
+    old = TrainConfig.from_toml('demo = true\nout = "x"\ntz = "Europe/Vienna"\n')  # tsgan 0.1
+    assert old.model.timezone == "Europe/Vienna"
 
 
 def test_default_epochs_make_a_number_of_updates(tmp_path, monkeypatch):
     """Without --epochs a run trains about DEFAULT_UPDATES updates, however many days it has:
     the number is resolved once the days are known and recorded in config.toml, so a resumed
     run keeps it; --epochs still wins."""
-    import tsgan.config
+    import tsgan.settings
 
-    monkeypatch.setattr(tsgan.config, "DEFAULT_UPDATES", 12)
+    monkeypatch.setattr(tsgan.settings, "DEFAULT_UPDATES", 12)
     argv = ["train", "--demo", "--from", "2024-11-01", "--no-gif", "-q"]  # 61 days
     assert main([*argv, "--out", str(tmp_path / "a")]) == 0  # 2 updates an epoch
     assert "epochs = 6\n" in (tmp_path / "a" / "config.toml").read_text()
@@ -490,7 +497,7 @@ def test_learning_rates_are_settings(tmp_path, capsys):
     other keeps its loss's default), and a rate outside (0, 1) is one clear error."""
     import keras
 
-    from tsgan.config import LEARNING_RATES
+    from tsgan.settings import LEARNING_RATES
 
     argv = ["train", "--demo", "--from", "2024-11-01", "--epochs", "1", "--no-gif", "-q"]
     assert main([*argv, "--out", str(tmp_path / "r"), "--g-learning-rate", "5e-5"]) == 0

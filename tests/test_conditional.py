@@ -69,7 +69,7 @@ def test_round_trip_in_a_fresh_process(level_model, tmp_path):
     np.testing.assert_allclose(there.iloc[:, 2:].to_numpy(), here.iloc[:, 2:].to_numpy(), atol=1e-9)
     assert (there["date"] == here["date"]).all()
     loaded = tsgan.load_model(path)
-    assert (loaded.condition, loaded.country, loaded.timezone) == (
+    assert (loaded.settings.condition, loaded.settings.country, loaded.settings.timezone) == (
         "calendar+level",
         "DE",
         "Europe/Berlin",
@@ -229,62 +229,68 @@ def test_levels_file_and_long_output_on_the_2025_dst_days(level_model, tmp_path,
 
 
 def test_season_jitter_moves_the_season_and_nothing_else():
-    from tsgan.config import SEASON_JITTER_DAYS
+    from tsgan.settings import SEASON_JITTER_DAYS
 
-    assert PriceGAN(condition="calendar", **TINY).season_jitter == SEASON_JITTER_DAYS
-    assert PriceGAN(**TINY).season_jitter == 0.0  # no calendar, nothing to move
+    assert PriceGAN(condition="calendar", **TINY).settings.season_jitter == SEASON_JITTER_DAYS
+    assert PriceGAN(**TINY).settings.season_jitter == 0.0  # no calendar, nothing to move
     with pytest.raises(ValueError, match="season_jitter needs a calendar condition"):
         PriceGAN(season_jitter=10.0, **TINY)
-    gan = tiny("calendar+level", season_jitter=30.0)
+    gan = tiny("calendar+level", season_jitter=30.0, level_jitter=0.0)
     gan.adapt(day_type_curves(days=60).to_numpy())  # the level's unit
     n = 20_000
     conditions = gan.encode_conditions(["2024-06-30"] * n, np.full(n, 55.0))  # a Sunday
-    moved = np.asarray(gan._jitter_season(conditions))
+    moved = np.asarray(gan.conditions.jitter(np.zeros((n, 24)), conditions, gan.seed_generator)[1])
     np.testing.assert_array_equal(moved[:, [0, 1, 2, 5]], conditions[:, [0, 1, 2, 5]])
     np.testing.assert_allclose(np.hypot(moved[:, 3], moved[:, 4]), 1.0, atol=1e-5)
     shift = np.angle((moved[:, 4] + 1j * moved[:, 3]) / (conditions[:, 4] + 1j * conditions[:, 3]))
     days = shift * 365.25 / (2 * np.pi)
     assert abs(days.mean()) < 1.0 and abs(days.std() - 30.0) < 1.0, (days.mean(), days.std())
-    unmoved = tiny("calendar", season_jitter=0.0)
+    unmoved = tiny("calendar", season_jitter=0.0, level_jitter=0.0)
     still = unmoved.encode_conditions(["2024-06-30"])
-    np.testing.assert_array_equal(np.asarray(unmoved._jitter_season(still)), still)
+    _, same = unmoved.conditions.jitter(np.zeros((1, 24)), still, unmoved.seed_generator)
+    np.testing.assert_array_equal(np.asarray(same), still)
 
 
 def test_level_jitter_moves_each_day_and_its_level_alike():
     """With the level condition the day and its level move alike; on the calendar alone the day."""
-    from tsgan.config import LEVEL_JITTER
+    from tsgan.settings import LEVEL_JITTER
 
-    assert tiny("calendar+level").level_jitter == tiny("calendar").level_jitter == LEVEL_JITTER
-    assert PriceGAN(**TINY).level_jitter == 0.0  # no condition, no jitter
+    assert tiny("calendar+level").settings.level_jitter == LEVEL_JITTER
+    assert tiny("calendar").settings.level_jitter == LEVEL_JITTER
+    assert PriceGAN(**TINY).settings.level_jitter == 0.0  # no condition, no jitter
     with pytest.raises(ValueError, match="level_jitter needs a calendar condition"):
         PriceGAN(level_jitter=0.5, **TINY)
-    gan = tiny("calendar+level", level_jitter=0.5)
+    gan = tiny("calendar+level", level_jitter=0.5, season_jitter=0.0)
     curves = day_type_curves(days=60).to_numpy()
     gan.adapt(curves)  # the level's unit
     n = 20_000
     real = np.tile(curves[:1], (n, 1)).astype("float32")
     conditions = gan.encode_conditions(["2024-06-30"] * n, real.mean(axis=1))
-    moved, moved_conditions = (np.asarray(a) for a in gan._jitter_level(real, conditions))
+    moved, moved_conditions = (
+        np.asarray(a) for a in gan.conditions.jitter(real, conditions, gan.seed_generator)
+    )
     shift = moved - real  # one shift per day, in every hour alike
     np.testing.assert_allclose(shift, shift[:, :1].repeat(24, axis=1), atol=1e-3)
-    sd = 0.5 * float(np.asarray(gan.scale))  # EUR/MWh: in units of the transform's scale
+    sd = 0.5 * float(np.asarray(gan.transform.scale))  # EUR/MWh: in units of the transform's scale
     assert abs(shift[:, 0].mean()) < 0.03 * sd and abs(shift[:, 0].std() - sd) < 0.03 * sd
     np.testing.assert_array_equal(moved_conditions[:, :5], conditions[:, :5])  # the calendar
     # the level condition is still each moved day's mean price
     np.testing.assert_allclose(
-        np.asarray(gan._level(moved_conditions))[:, 0], moved.mean(1), atol=1e-2
+        np.asarray(gan.conditions.levels(moved_conditions))[:, 0], moved.mean(1), atol=1e-2
     )
-    still = tiny("calendar+level", level_jitter=0.0)
+    still = tiny("calendar+level", level_jitter=0.0, season_jitter=0.0)
     still.adapt(curves)
     kept = still.encode_conditions(["2024-06-30"], curves[:1].mean(axis=1))
-    same_curves, same_conditions = still._jitter_level(curves[:1], kept)
+    same_curves, same_conditions = still.conditions.jitter(curves[:1], kept, still.seed_generator)
     np.testing.assert_array_equal(same_curves, curves[:1])
     np.testing.assert_array_equal(same_conditions, kept)
     # the calendar model: the days move, their calendar does not
-    calendar = tiny("calendar", level_jitter=0.5)
+    calendar = tiny("calendar", level_jitter=0.5, season_jitter=0.0)
     calendar.adapt(curves)
     dates = calendar.encode_conditions(["2024-06-30"] * n)
-    days, same_dates = (np.asarray(a) for a in calendar._jitter_level(real, dates))
+    days, same_dates = (
+        np.asarray(a) for a in calendar.conditions.jitter(real, dates, calendar.seed_generator)
+    )
     np.testing.assert_array_equal(same_dates, dates)
     moved_by = days - real
     np.testing.assert_allclose(moved_by, moved_by[:, :1].repeat(24, axis=1), atol=1e-3)

@@ -66,21 +66,21 @@ def test_transform_round_trip_and_heavy_tails(output):
     x[0, 13], x[1, 19] = -500.0, 900.0
     gan = PriceGAN(**TINY, output_activation=output)
     gan.adapt(x)
-    unit = np.asarray(gan.to_unit(x))
-    bound = float(keras.ops.convert_to_numpy(gan.bound))
+    unit = np.asarray(gan.transform.forward(x))
+    bound = float(keras.ops.convert_to_numpy(gan.transform.bound))
     # 10% headroom beyond the most extreme hour (tanh: inside its range)
     assert np.abs(unit).max() * 1.1 == pytest.approx(1.0 if output == "tanh" else bound, rel=1e-5)
-    np.testing.assert_allclose(gan.from_unit(unit), x, rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(gan.transform.inverse(unit, xp=np), x, rtol=1e-4, atol=1e-2)
     ordinary = unit[2:]
     assert ordinary.std() > 0.1 * np.abs(unit).max()  # extremes do not squash ordinary days
     # whatever the generator says, prices stay within the bound: 10% beyond 900 in asinh terms
     far = np.full((1, 24), 50.0 if output == "linear" else 0.999999)
-    highest = gan.from_unit(far).max()
+    highest = gan.transform.inverse(far, xp=np).max()
     assert np.isfinite(highest) and 900 < highest < 3000
     eur = keras.ops.convert_to_numpy(
-        gan._from_unit_tensor(keras.ops.convert_to_tensor(far, "float32"))
+        gan.transform.inverse(keras.ops.convert_to_tensor(far, "float32"))
     )
-    np.testing.assert_allclose(eur, gan.from_unit(far), rtol=1e-4)
+    np.testing.assert_allclose(eur, gan.transform.inverse(far, xp=np), rtol=1e-4)
 
 
 def test_a_linear_output_model_trains_generates_within_the_bound_and_reloads(curves, tmp_path):
@@ -88,12 +88,12 @@ def test_a_linear_output_model_trains_generates_within_the_bound_and_reloads(cur
     gan.compile()
     gan.fit(curves, epochs=2, batch_size=32, verbose=0)
     out = gan.generate(2000, seed=3)
-    bound = float(keras.ops.convert_to_numpy(gan.bound))
+    bound = float(keras.ops.convert_to_numpy(gan.transform.bound))
     assert np.isfinite(out).all()
-    assert np.abs(np.asarray(gan.to_unit(out))).max() <= bound * (1 + 1e-5)
+    assert np.abs(np.asarray(gan.transform.forward(out))).max() <= bound * (1 + 1e-5)
     gan.save(tmp_path / "linear.keras")
     loaded = keras.models.load_model(tmp_path / "linear.keras")
-    assert loaded.output_activation == "linear"
+    assert loaded.settings.output_activation == "linear"
     # the same call as before saving (a different n can change the last bit of a few
     # values: the matrix products are blocked by the number of rows)
     np.testing.assert_array_equal(loaded.generate(2000, seed=3), out)
@@ -102,8 +102,8 @@ def test_a_linear_output_model_trains_generates_within_the_bound_and_reloads(cur
 def test_a_model_saved_before_output_activation_existed_loads_with_tanh():
     config = PriceGAN(**TINY, output_activation="tanh").get_config()
     del config["output_activation"]  # older model files: their generator ended in tanh
-    assert PriceGAN.from_config(config).output_activation == "tanh"
-    assert PriceGAN(**TINY).output_activation == "tanh"
+    assert PriceGAN.from_config(config).settings.output_activation == "tanh"
+    assert PriceGAN(**TINY).settings.output_activation == "tanh"
     with pytest.raises(ValueError, match="output_activation must be one of"):
         PriceGAN(**TINY, output_activation="relu")
 
@@ -116,19 +116,19 @@ def test_a_model_saved_before_batch_norm_existed_loads_with_it(tmp_path, curves)
     config = PriceGAN(**TINY, batch_norm=True).get_config()
     del config["batch_norm"]  # older model files: their generator had batch normalisation
     old = PriceGAN.from_config(config)
-    assert old.batch_norm and norms(old) == len(TINY["generator_units"])
+    assert old.settings.batch_norm and norms(old) == len(TINY["generator_units"])
     old.compile()
     old.fit(curves, epochs=1, batch_size=32, verbose=0)
     old.save(tmp_path / "old.keras")
     loaded = keras.models.load_model(tmp_path / "old.keras")
-    assert loaded.batch_norm
+    assert loaded.settings.batch_norm
     np.testing.assert_array_equal(loaded.generate(20, seed=1), old.generate(20, seed=1))
 
 
 def test_discriminator_step_leaves_generator_and_vice_versa(curves):
     gan = tiny(dropout=0.5, loss="bce")
     gan.adapt(curves.to_numpy())
-    real = gan.to_unit(curves.to_numpy()[:32])
+    real = gan.transform.forward(curves.to_numpy()[:32])
     gan.generator_step(32)  # build the optimizers
     gan.discriminator_step(real)
     g_before, d_before = weights(gan.generator, True), weights(gan.discriminator)
@@ -154,10 +154,12 @@ def test_wgan_gp_gradient_norm_at_zero_is_finite(curves):
     gan.adapt(curves.to_numpy())
     for w in gan.discriminator.weights:  # a constant critic: its input gradient is exactly 0
         w.assign(np.zeros(w.shape))
-    real = gan.to_unit(curves.to_numpy()[:32])
+    real = gan.transform.forward(curves.to_numpy()[:32])
     gan.generator_step(32)
     d_loss, _, _ = gan.discriminator_step(real)
-    assert np.isfinite(float(d_loss)) and float(d_loss) == pytest.approx(gan.gp_weight, rel=1e-3)
+    assert np.isfinite(float(d_loss)) and float(d_loss) == pytest.approx(
+        gan.settings.gp_weight, rel=1e-3
+    )
     assert all(np.isfinite(w).all() for w in weights(gan.discriminator))
 
 
@@ -190,7 +192,7 @@ def test_save_load_generate_and_continue(curves, tmp_path):
         if not (issubclass(w.category, DeprecationWarning) and "copy keyword" in str(w.message))
     ]
     assert unexplained == []
-    assert isinstance(loaded, PriceGAN) and loaded.ema == 0.9 and loaded.pac == 2
+    assert isinstance(loaded, PriceGAN) and loaded.settings.ema == 0.9 and loaded.settings.pac == 2
     np.testing.assert_array_equal(loaded.generate(50, seed=11), gan.generate(50, seed=11))
     for name in ("center", "scale", "bound"):
         np.testing.assert_array_equal(
@@ -376,14 +378,25 @@ def test_learns_two_daily_shapes():
     )
 
 
-def test_model_settings_of_a_run_are_the_pricegan_arguments():
-    import inspect
+def test_each_model_setting_is_defined_once_and_saved_with_the_model(tmp_path):
+    """ModelSettings is the model's config: get_config holds its fields, a saved model loads
+    them back, and a run's config.toml carries every one that is not from the data."""
+    import dataclasses
 
-    from tsgan.config import MODEL_SETTINGS, TOP_LEVEL_IN_MODEL
+    from tsgan.settings import ModelSettings, TrainConfig
 
-    arguments = set(inspect.signature(PriceGAN.__init__).parameters) - {"self", "kwargs"}
-    from_the_data = {"n_steps", "condition_dim"}
-    assert set(MODEL_SETTINGS) | set(TOP_LEVEL_IN_MODEL) | from_the_data == arguments
+    names = {f.name for f in dataclasses.fields(ModelSettings)}
+    settings = ModelSettings(latent_dim=5, generator_units=(7,), pac=2, condition="calendar")
+    gan = PriceGAN(settings)
+    assert names <= set(gan.get_config()) and gan.settings == settings
+    assert PriceGAN.from_config(gan.get_config()).settings == settings
+    gan.adapt(two_shape_curves(40).to_numpy())
+    gan.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").settings == settings
+    config = TrainConfig(demo=True, out="x", model=dataclasses.replace(settings, n_steps=24))
+    assert TrainConfig.from_toml(config.to_toml()).model == config.model
+    with pytest.raises(ValueError, match="give ModelSettings or its fields"):
+        PriceGAN(settings, latent_dim=3)
 
 
 def test_fit_rejects_non_finite_curves_after_adapt(curves):
@@ -438,7 +451,7 @@ def test_predict_and_call_give_prices_in_eur_per_mwh(curves):
 def test_default_optimizers_take_the_learning_rates_of_their_loss(tmp_path):
     """WGAN-GP's critic learns four times as fast as its generator; BCE's two share a rate,
     and a saved model comes back with the rates it was trained with."""
-    from tsgan.config import LEARNING_RATES
+    from tsgan.settings import LEARNING_RATES
 
     assert LEARNING_RATES == {"wgan-gp": (4e-4, 1e-4), "bce": (2e-4, 2e-4)}
     for loss, (d_rate, g_rate) in LEARNING_RATES.items():

@@ -23,7 +23,7 @@ def declared() -> set[str]:
 
 def test_python_range_matches_the_code():
     meta = metadata()
-    assert meta["Requires-Python"] == ">=3.11"  # tomllib (tsgan/config.py) is 3.11+
+    assert meta["Requires-Python"] == ">=3.11"  # tomllib (tsgan/settings.py) is 3.11+
     assert sys.version_info >= (3, 11)
     versions = [
         c.rsplit(" :: ", 1)[1]

@@ -8,22 +8,25 @@ from importlib.metadata import PackageNotFoundError, version
 
 # Everything loads on first use: ``import tsgan`` costs milliseconds, the data layer (pandas,
 # holidays) comes with the first data function, TensorFlow with the first model, and the
-# animation's drawing process (``python -m tsgan.renderer``) imports neither.
+# animation's drawing process (``python -m tsgan.animation.process``) imports neither.
 _LAZY = {
     "DataError": "tsgan.data",
     "calendar_features": "tsgan.data",
-    "default_epochs": "tsgan.config",
+    "ModelSettings": "tsgan.settings",
+    "TrainConfig": "tsgan.settings",
+    "default_epochs": "tsgan.settings",
     "daily_curves": "tsgan.data",
     "demo_prices": "tsgan.data",
     "fetch_prices": "tsgan.data",
     "hour_columns": "tsgan.data",
     "load_prices": "tsgan.data",
-    "delivery_intervals": "tsgan.scenarios",
-    "sample_scenarios": "tsgan.scenarios",
+    "delivery_intervals": "tsgan.model.sampling",
+    "sample_scenarios": "tsgan.model.sampling",
     "PriceGAN": "tsgan.model",
     "load_model": "tsgan.model",
-    "TrainingAnimation": "tsgan.callbacks",
-    "render_animation": "tsgan.renderer",
+    "TrainingAnimation": "tsgan.animation.callback",
+    "EpochProgress": "tsgan.callbacks",
+    "render_animation": "tsgan.animation.renderer",
     "evaluate": "tsgan.evaluation",  # scipy: loaded on first use
     "evaluation_figures": "tsgan.plotting",
 }
@@ -79,7 +82,10 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "DataError",
+    "EpochProgress",
+    "ModelSettings",
     "PriceGAN",
+    "TrainConfig",
     "TrainingAnimation",
     "__version__",
     "calendar_features",

@@ -65,7 +65,6 @@ def calendar_features(dates: Iterable | pd.DatetimeIndex, *, country: str = "DE"
 
 
 DAY_TYPES = ("workday", "saturday", "sunday/holiday")
-CONDITIONS = ("calendar", "calendar+level")  # what a conditional PriceGAN can be conditioned on
 # The columns of calendar_conditions: the day type one-hot, then the season.
 CALENDAR_FEATURES = (*DAY_TYPES, "day_of_year_sin", "day_of_year_cos")
 CALENDAR_DIM = len(CALENDAR_FEATURES)

@@ -1,4 +1,6 @@
-"""A streaming animated-GIF writer that keeps a valid file on disk after every frame.
+"""The animation writers: a streaming animated-GIF writer that keeps a valid file on disk
+after every frame, an ``.mp4`` video, animated WebP and PNG (APNG); :func:`open_writer`
+chooses by the suffix.
 
 imageio's pillow plugin keeps every frame in memory until it closes, and its legacy
 streaming writer no longer runs on numpy 2, so tsgan streams frames itself: Pillow encodes
@@ -19,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from tsgan.atomic import atomic_path
+from tsgan.settings import FPS, HOLD_SECONDS, THEME
 
 _TRANSPARENT = (255, 0, 255)  # a colour no plot uses; marks "unchanged since last frame"
 
@@ -62,7 +65,7 @@ class GifStream:
         self,
         path: str | os.PathLike,
         *,
-        fps: float = 12.0,
+        fps: float = FPS,
         colors: int = 64,
         loop: int = 0,
         palette: np.ndarray | None = None,
@@ -188,3 +191,96 @@ class GifStream:
         self._file.close()
         self.publish()
         self.part.unlink(missing_ok=True)
+
+
+ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".png")  # the format follows the suffix
+
+
+def open_writer(path: Path, fps: float, *, hold: float = HOLD_SECONDS, theme: str = THEME):
+    """The writer for the suffix: a GIF stream, an ``.mp4`` video (needs imageio-ffmpeg),
+    or an animated WebP or PNG (APNG) written by Pillow; the last frame stays ``hold`` s."""
+    from tsgan.animation.frame import plot_palette
+
+    suffix = path.suffix.lower()
+    if suffix not in ANIMATION_SUFFIXES:
+        raise ValueError(f"{path}: write {', '.join(ANIMATION_SUFFIXES)} (chosen by the suffix)")
+    if suffix == ".mp4":
+        return _Mp4(path, fps, hold)
+    if suffix in (".webp", ".png"):
+        return _PillowAnimation(path, fps, hold)
+    return GifStream(path, fps=fps, palette=plot_palette(theme), hold=hold)
+
+
+class _PillowAnimation:
+    """Animated WebP or PNG: frames kept PNG-compressed in memory, the file written (under a
+    temporary name, then renamed) when the animation is closed."""
+
+    def __init__(self, path: Path, fps: float, hold: float) -> None:
+        self.path, self.duration = path, round(1000 / fps)
+        self.hold = max(self.duration, round(1000 * hold))
+        self.frames: list[bytes] = []
+
+    def append(self, frame: np.ndarray) -> None:
+        import io
+
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, format="PNG", compress_level=1)
+        self.frames.append(buffer.getvalue())
+
+    def publish(self) -> None:  # complete only when closed
+        pass
+
+    def abort(self) -> None:
+        self.frames = []
+
+    def close(self) -> None:
+        import io
+
+        from PIL import Image
+
+        if not self.frames:
+            return
+        images = [Image.open(io.BytesIO(b)) for b in self.frames]  # decoded one by one
+        kind = "WEBP" if self.path.suffix.lower() == ".webp" else "PNG"
+        options = {"lossless": True, "method": 4} if kind == "WEBP" else {"optimize": False}
+        with atomic_path(self.path) as tmp:
+            images[0].save(
+                tmp,
+                format=kind,
+                save_all=True,
+                append_images=images[1:],
+                duration=[self.duration] * (len(images) - 1) + [self.hold],
+                loop=0,
+                **options,
+            )
+
+
+class _Mp4:
+    """An imageio video writer under a temporary name, renamed into place when closed."""
+
+    def __init__(self, path: Path, fps: float, hold: float) -> None:
+        import imageio.v2 as imageio
+
+        self.path, self.tmp = path, path.with_name(f".{path.stem}.part.mp4")
+        self.writer = imageio.get_writer(self.tmp, fps=fps, macro_block_size=8)
+        self.held = max(0, round(hold * fps) - 1)  # a video holds a frame by repeating it
+        self.last: np.ndarray | None = None
+
+    def append(self, frame: np.ndarray) -> None:
+        self.writer.append_data(frame)
+        self.last = frame
+
+    def publish(self) -> None:  # a video is complete only when closed
+        pass
+
+    def abort(self) -> None:
+        self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        for _ in range(self.held if self.last is not None else 0):
+            self.writer.append_data(self.last)
+        self.writer.close()
+        self.tmp.replace(self.path)

@@ -1,27 +1,140 @@
-"""Price scenarios for given delivery days, as tables a trading desk can load.
+"""Sampling: curves from noise (``generate``), scenarios for delivery days, delivery intervals.
 
-``sample_scenarios`` asks a trained :class:`tsgan.PriceGAN` for ``n_per_day`` curves of each
-date (with a level when the model is conditioned on it) and returns one row per scenario;
-``delivery_intervals`` turns those rows into one row per delivery interval of the market's
-time zone, 23 hours on the spring DST day and 25 in autumn.
+``PriceGAN.generate`` turns noise (and conditions) into curves in EUR/MWh;
+:func:`sample_scenarios` asks a trained model for ``n_per_day`` curves of each date (with a
+level when the model is conditioned on it) and returns one row per scenario;
+:func:`delivery_intervals` turns those rows into one row per delivery interval of the
+market's time zone, 23 hours on the spring DST day and 25 in autumn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import keras
 import numpy as np
 import pandas as pd
+from keras import ops
 
 from tsgan.data.curves import hour_columns
+from tsgan.model.transform import impose_level
+from tsgan.settings import TIMEZONE
 
-__all__ = [
-    "day_generator",
-    "delivery_intervals",
-    "parse_dates",
-    "sample_scenarios",
-    "scenario_array",
-]
+
+class Sampling:
+    """``generate``, ``call`` and ``encode_conditions`` of :class:`~tsgan.PriceGAN`."""
+
+    def generate(
+        self,
+        n: int,
+        *,
+        seed: int | None = None,
+        conditions: np.ndarray | None = None,
+        batch_size: int = 65536,
+    ) -> np.ndarray:
+        """Generate ``n`` daily curves in EUR/MWh, shape ``(n, n_steps)``, float64.
+
+        The same ``seed`` and weights give the same curves; the EMA weights are used when
+        ``ema`` is on, and a level-conditioned model's days have their level as mean.
+
+        Args:
+            n: number of curves.
+            seed: seed of the noise (None: the model's own seed generator moves on).
+            conditions: ``(n, condition_dim)`` conditions when the model is conditional.
+            batch_size: curves per compiled call (it bounds the memory, not the result).
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
+            >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
+            >>> bool((gan.generate(3, seed=1) == gan.generate(3, seed=1)).all())
+            True
+        """
+        if not self.transform.is_adapted:
+            raise RuntimeError(
+                "generate: the price transform is not fitted; call fit or adapt first"
+            )
+        dim = self.settings.condition_dim
+        if dim:
+            if conditions is None:
+                raise ValueError(f"generate: this model needs conditions of shape ({n}, {dim})")
+            conditions = np.asarray(conditions, dtype="float32").reshape(n, dim)
+        elif conditions is not None:
+            raise ValueError("generate: this model is unconditional; conditions must be None")
+        noise = self._draw_noise(n, seed)
+        if conditions is not None:
+            noise = ops.concatenate([noise, ops.convert_to_tensor(conditions)], axis=-1)
+        if self._sample_fn is None:
+            import tensorflow as tf
+
+            self._sample_fn = tf.function(self._sample, reduce_retracing=True)
+        if n <= batch_size:  # one call (no slicing: each eager op costs ~0.1 ms)
+            out = np.asarray(self._sample_fn(noise), dtype="float64")
+        else:
+            out = np.empty((n, self.settings.n_steps))  # float64, filled chunk by chunk
+            for start in range(0, n, batch_size):
+                out[start : start + batch_size] = self._sample_fn(noise[start : start + batch_size])
+        if self.conditions is not None and self.conditions.level is not None and n:
+            level = ops.convert_to_numpy(self.conditions.levels(conditions)).astype("float64")
+            out = impose_level(out, level, xp=np)  # exactly, in float64
+        return out
+
+    def _draw_noise(self, n: int, seed: int | None):
+        """``(n, latent_dim)`` standard normal noise. An int seed is a stateless draw, the
+        same every time: the last small one is kept, so asking again (the animation asks
+        for the same days every frame) costs only the generator. None: the model's own
+        seed generator moves on."""
+        latent = self.settings.latent_dim
+        if seed is None:
+            return keras.random.normal((n, latent), seed=self.seed_generator)
+        key = (n, int(seed))
+        if self._noise is not None and self._noise[0] == key:
+            return self._noise[1]
+        noise = keras.random.normal((n, latent), seed=int(seed))
+        if n * latent <= 1 << 20:  # at most 4 MB kept
+            self._noise = (key, noise)
+        return noise
+
+    def _sample(self, noise):
+        """Noise (+ conditions) → curves in EUR/MWh (float32), one compiled call per chunk."""
+        net = self.ema_generator if self.ema_generator is not None else self.generator
+        return self.transform.inverse(net(noise, training=False))
+
+    def call(self, inputs, training: bool = False):
+        """Noise (with conditions concatenated) → curves in EUR/MWh, as ``generate`` makes them.
+
+        So ``gan(noise)`` and ``gan.predict(noise)`` give prices (float32), from the EMA
+        weights when ``ema`` is on (outside training) and, with the level condition, with
+        each day's mean equal to its level.
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
+            >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
+            >>> noise = keras.random.normal((3, 4), seed=1)
+            >>> bool(np.allclose(gan.predict(noise, verbose=0), gan.generate(3, seed=1), rtol=1e-4))
+            True
+        """
+        net = self.generator if training or self.ema_generator is None else self.ema_generator
+        eur = self.transform.inverse(net(inputs, training=training))  # (B, n) EUR/MWh
+        if self.conditions is not None and self.conditions.level is not None:
+            level = self.conditions.levels(inputs[:, self.settings.latent_dim :])
+            eur = impose_level(eur, level)
+        return eur
+
+    def encode_conditions(self, dates, levels=None) -> np.ndarray:
+        """The condition vectors of delivery days, ``(len(dates), condition_dim)``: see
+        :class:`tsgan.model.conditions.Conditions`.
+
+        Example:
+            >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,),
+            ...                condition="calendar")
+            >>> gan.encode_conditions(["2025-04-13", "2025-04-14"])[:, :3].tolist()
+            [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        """
+        if self.conditions is None:
+            raise ValueError(
+                "this model was trained without conditions: it takes no dates or levels"
+            )
+        return self.conditions.encode(dates, levels)
 
 
 def parse_dates(spec: str) -> pd.DatetimeIndex:
@@ -109,29 +222,29 @@ def sample_scenarios(
     """
     if n_per_day < 1:
         raise ValueError(f"n_per_day must be at least 1, got {n_per_day}")
-    columns = hour_columns(model.n_steps)
-    if model.condition_dim and model.condition is None:
+    columns = hour_columns(model.settings.n_steps)
+    if model.settings.condition_dim and model.conditions is None:
         raise ValueError(
             "this model takes raw condition vectors: use model.generate(conditions=...)"
         )
     if dates is None:
-        if model.condition is not None:
+        if model.conditions is not None:
             raise ValueError(
-                f"this model is conditioned on {model.condition!r}: give the delivery dates"
+                f"this model is conditioned on {model.conditions.name!r}: give the delivery dates"
             )
         if levels is not None:
             raise ValueError("this model was trained without conditions: it takes no price level")
         frame = pd.DataFrame(model.generate(n_per_day, seed=seed), columns=columns)
         frame.insert(0, "scenario", np.arange(1, n_per_day + 1))
         return frame
-    if model.condition is None:
+    if model.conditions is None:
         raise ValueError(
             "this model was trained without conditions: it cannot generate for given dates "
             "(train with --condition calendar)"
         )
     index = _normalized(dates)
     curves = scenario_array(model, index, n_per_day=n_per_day, levels=levels, seed=seed)
-    frame = pd.DataFrame(curves.reshape(-1, model.n_steps), columns=columns)
+    frame = pd.DataFrame(curves.reshape(-1, model.settings.n_steps), columns=columns)
     frame.insert(0, "scenario", np.tile(np.arange(1, n_per_day + 1), len(index)))
     frame.insert(0, "date", np.repeat(index.to_numpy(), n_per_day))
     return frame
@@ -155,7 +268,7 @@ def scenario_array(
     conditions = model.encode_conditions(index, _levels_for(index, levels))  # (D, c)
     repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
     curves = model.generate(len(repeated), seed=seed, conditions=repeated)
-    return curves.reshape(len(index), n_per_day, model.n_steps)
+    return curves.reshape(len(index), n_per_day, model.settings.n_steps)
 
 
 def day_generator(model):
@@ -171,14 +284,16 @@ def day_generator(model):
     """
 
     def generate(dates, levels, n, seed):
-        if model.condition is None:
-            return np.broadcast_to(model.generate(n, seed=seed), (len(dates), n, model.n_steps))
+        if model.conditions is None:
+            return np.broadcast_to(
+                model.generate(n, seed=seed), (len(dates), n, model.settings.n_steps)
+            )
         return scenario_array(model, dates, n_per_day=n, levels=levels, seed=seed)
 
     return generate
 
 
-def delivery_intervals(scenarios: pd.DataFrame, *, timezone: str = "Europe/Berlin") -> pd.DataFrame:
+def delivery_intervals(scenarios: pd.DataFrame, *, timezone: str = TIMEZONE) -> pd.DataFrame:
     """One row per delivery interval: ``time`` (tz-aware interval start), ``scenario``, ``price``.
 
     A model's day has 24 (or 96) wall-clock slots; a real delivery day has the intervals

@@ -1,0 +1,28 @@
+"""The model: PriceGAN (the game), its networks, price transform, conditions, fused epoch,
+sampling and saving, one module each."""
+
+from tsgan.model.gan import LOGS, PriceGAN, discriminator_loss, generator_loss
+from tsgan.model.networks import build_discriminator, build_generator
+from tsgan.model.sampling import (
+    day_generator,
+    delivery_intervals,
+    parse_dates,
+    sample_scenarios,
+    scenario_array,
+)
+from tsgan.model.saving import load_model
+
+__all__ = [
+    "LOGS",
+    "PriceGAN",
+    "build_discriminator",
+    "build_generator",
+    "day_generator",
+    "delivery_intervals",
+    "discriminator_loss",
+    "generator_loss",
+    "load_model",
+    "parse_dates",
+    "sample_scenarios",
+    "scenario_array",
+]

@@ -1,0 +1,189 @@
+"""Conditions as encoders: what a conditional model is told about each delivery day.
+
+An encoder turns delivery days into its part of the condition vector and, where training
+moves it, moves it. :class:`Conditions` puts a model's encoders side by side; the model,
+sampling, evaluation and the animation ask it instead of branching on the condition's name.
+A new condition is one new encoder class and one entry in ``ENCODERS``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import keras
+import numpy as np
+import pandas as pd
+from keras import ops
+
+from tsgan.data.calendar import CALENDAR_FEATURES, calendar_conditions
+from tsgan.model.transform import PriceTransform
+from tsgan.settings import CONDITIONS, ModelSettings
+
+
+class CalendarEncoder:
+    """The day type (workday / Saturday / Sunday or public holiday of ``settings.country``,
+    one-hot) and the season (sin/cos of the day of the year). Training moves each day's
+    season by a Gaussian of sd ``settings.season_jitter`` days, so that a date learns from
+    the days around it, not from its one day a year.
+
+    Example:
+        >>> enc = CalendarEncoder(ModelSettings(condition="calendar"), None)
+        >>> enc.encode(pd.DatetimeIndex(["2025-04-13"]), None)[:, :3].tolist()  # a Sunday
+        [[0.0, 0.0, 1.0]]
+    """
+
+    features = CALENDAR_FEATURES
+
+    def __init__(self, settings: ModelSettings, transform: PriceTransform | None) -> None:
+        self.country, self.season_jitter = settings.country, settings.season_jitter
+
+    def encode(self, dates: pd.DatetimeIndex, levels: np.ndarray | None) -> np.ndarray:
+        return calendar_conditions(dates, country=self.country)  # (n, 5) float32
+
+    def jitter(self, part, seed_generator):
+        """The part with each day's season moved (a tensor op inside ``train_step``)."""
+        if not self.season_jitter:
+            return part
+        k = CALENDAR_FEATURES.index("day_of_year_sin")  # then its cos
+        angle = keras.random.normal((ops.shape(part)[0], 1), seed=seed_generator) * (
+            2 * np.pi * self.season_jitter / 365.25
+        )
+        sin, cos = part[:, k : k + 1], part[:, k + 1 : k + 2]
+        moved = (
+            sin * ops.cos(angle) + cos * ops.sin(angle),
+            cos * ops.cos(angle) - sin * ops.sin(angle),
+        )
+        return ops.concatenate([part[:, :k], *moved, part[:, k + 2 :]], axis=-1)
+
+    def describe(self) -> dict:
+        return {
+            "country": self.country,
+            "holidays": "public holidays of the country (holidays package) count as Sundays",
+        }
+
+
+class LevelEncoder:
+    """The day's mean price, scaled by the curves' own price transform. A model given the
+    level imposes it: every generated day's mean is exactly its level.
+
+    Example:
+        >>> gan = tsgan.PriceGAN(condition="calendar+level")  # doctest: +SKIP
+        >>> gan.conditions.level.decode(gan.conditions.encode(["2025-01-06"], [80.0])[:, -1:])
+    """
+
+    features = ("level",)
+    imposes_level = True
+
+    def __init__(self, settings: ModelSettings, transform: PriceTransform) -> None:
+        self.transform = transform
+
+    def encode(self, dates: pd.DatetimeIndex, levels: np.ndarray | None) -> np.ndarray:
+        if levels is None:
+            raise ValueError(
+                "this model is conditioned on the daily price level: give a level for each date"
+            )
+        levels = np.asarray(levels, dtype="float64").reshape(-1)
+        if levels.shape != (len(dates),):
+            raise ValueError(f"got {levels.size} levels for {len(dates)} dates")
+        if not np.isfinite(levels).all():
+            raise ValueError("levels must be finite numbers (EUR/MWh)")
+        if not self.transform.is_adapted:
+            raise RuntimeError("the price transform is not fitted yet; call fit or adapt first")
+        encoded = self.transform.encode_level(levels[:, None])  # float32, as in training
+        return ops.convert_to_numpy(encoded).astype("float32")
+
+    def decode(self, part):
+        """The level part → daily mean prices in EUR/MWh, shape (B, 1)."""
+        return self.transform.decode_level(part)
+
+    def jitter(self, part, seed_generator):
+        return part  # the level moves with its day: see Conditions.jitter
+
+    def describe(self) -> dict:
+        center, scale, bound = self.transform.values(np)
+        return {
+            "level": {
+                "definition": "the mean of the day's prices (EUR/MWh)",
+                "scaling": "asinh((level - center) / scale) / bound, the curves' price transform",
+                "center": round(float(np.mean(center)), 6),
+                "scale": round(float(scale), 6),
+                "bound": round(float(bound), 6),
+            }
+        }
+
+
+ENCODERS = {"calendar": (CalendarEncoder,), "calendar+level": (CalendarEncoder, LevelEncoder)}
+assert tuple(ENCODERS) == CONDITIONS  # the names settings accept
+
+
+class Conditions:
+    """A model's condition vector: its encoders' parts side by side, and the training jitters.
+
+    Training moves every real day by a Gaussian shift (sd ``settings.level_jitter`` × the
+    transform's scale, every hour alike; its level condition with it), so that a level learns
+    its shapes from the days of neighbouring levels and a date its levels from a smoothed
+    neighbourhood of its few days.
+
+    Example:
+        >>> c = Conditions(ModelSettings(condition="calendar"), None)
+        >>> c.dim, c.level is None
+        (5, True)
+    """
+
+    def __init__(self, settings: ModelSettings, transform: PriceTransform | None) -> None:
+        self.name, self.timezone = settings.condition, settings.timezone
+        self.encoders = [cls(settings, transform) for cls in ENCODERS[settings.condition]]
+        self.level_jitter, self.transform = settings.level_jitter, transform
+        self.features = [f for enc in self.encoders for f in enc.features]
+        self.dim = len(self.features)
+        self.level = next((e for e in self.encoders if getattr(e, "imposes_level", False)), None)
+
+    def encode(self, dates, levels=None) -> np.ndarray:
+        """The condition vectors of delivery days, shape ``(len(dates), dim)``, float32.
+
+        Args:
+            dates: delivery days (anything ``pandas.DatetimeIndex`` accepts).
+            levels: one daily mean price per date, for a level-conditioned model.
+        """
+        if self.level is None and levels is not None:
+            raise ValueError(
+                f"this model is conditioned on {self.name!r} only: it takes no price level"
+            )
+        index = pd.DatetimeIndex(dates)
+        parts = [enc.encode(index, levels) for enc in self.encoders]
+        return np.concatenate(parts, axis=1)
+
+    def _split(self, conditions) -> list:
+        starts = np.cumsum([0, *(len(e.features) for e in self.encoders)])
+        return [conditions[:, a:b] for a, b in itertools.pairwise(starts)]
+
+    def levels(self, conditions):
+        """Each day's level in EUR/MWh from its encoded conditions, shape (B, 1)."""
+        return self.level.decode(self._split(conditions)[self.encoders.index(self.level)])
+
+    def jitter(self, real, conditions, seed_generator):
+        """Real days (EUR/MWh) and their conditions as training shows them: each encoder's
+        part moved by its jitter, then each day shifted by the level jitter."""
+        parts = [
+            e.jitter(p, seed_generator)
+            for e, p in zip(self.encoders, self._split(conditions), strict=True)
+        ]
+        conditions = parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
+        if not self.level_jitter:
+            return real, conditions
+        shift = keras.random.normal((ops.shape(real)[0], 1), seed=seed_generator)
+        shift = shift * (self.level_jitter * self.transform.scale)  # EUR/MWh
+        real = ops.cast(real, "float32") + shift
+        if self.level is None:
+            return real, conditions
+        i = self.encoders.index(self.level)
+        parts = self._split(conditions)
+        parts[i] = self.transform.encode_level(self.level.decode(parts[i]) + shift)
+        return real, ops.concatenate(parts, axis=-1)
+
+    def describe(self) -> dict:
+        """How the conditions are encoded, for ``run.json``."""
+        info = {"condition": self.name, "features": list(self.features), "timezone": self.timezone}
+        for enc in self.encoders:
+            info.update(enc.describe())
+        return info

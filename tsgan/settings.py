@@ -1,0 +1,476 @@
+"""Every setting and its default, defined once (no Keras import).
+
+:class:`ModelSettings` is the model's configuration: :class:`tsgan.PriceGAN` is built from it,
+saves it as its Keras config and loads it back. :class:`TrainConfig` is one training run's
+settings, saved as ``config.toml`` in the run directory; its ``model`` is a ``ModelSettings``.
+The ``tsgan train`` flags, the TOML keys and the checks of both follow from their fields
+(:func:`setting`); each default carries a one-line reason, and ``docs/decisions.md`` the
+evidence and the command that reproduces it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+
+TIMEZONE = "Europe/Berlin"  # the market's time zone: the shared files are DE-LU and DE
+COUNTRY = "DE"  # holiday calendar of the calendar condition
+LOSSES = ("bce", "wgan-gp")
+CONDITIONS = ("calendar", "calendar+level")  # tsgan.model.conditions builds their encoders
+OUTPUT_ACTIVATIONS = ("tanh", "linear")
+# Adam's rates (critic, generator) per loss: the two time-scale rule for WGAN-GP; BCE's
+# discriminator separated real from generated days early at the faster rate
+LEARNING_RATES = {"wgan-gp": (4e-4, 1e-4), "bce": (2e-4, 2e-4)}
+DEFAULT_UPDATES = 27_000  # the length of training in generator updates, whatever the days
+SEASON_JITTER_DAYS = 30.0  # a date learns from the days around it, not its one day a year
+LEVEL_JITTER = 0.6  # in units of the transform's scale: one value fits any market's level
+CHECKPOINT_SECONDS = 30.0  # a running model is saved this often (for --resume)
+N_SCENARIOS = 2000  # curves an unconditional model is scored with (evaluate -n)
+N_PER_DAY = 500  # scenarios per test day of a conditional model (evaluate --n-per-day)
+FRAME_SIZE = (720, 288)  # pixels of an animation frame: a 300-frame GIF under 3 MB
+THEME = "light"
+FPS = 12.0
+HOLD_SECONDS = 2.0  # the last frame stays, so a looping GIF shows where training ended
+MAX_FRAMES = 300  # frames of a default animation, denser early where learning happens
+
+
+class RunError(ValueError):
+    """Settings that cannot be used, or a run that cannot start or finish as asked."""
+
+
+def setting(
+    default=None,
+    help: str | None = None,
+    *,
+    flag: str | None = None,
+    short: str | None = None,
+    toml: str | None = None,
+    metavar: str | None = None,
+    choices: tuple[str, ...] | None = None,
+    top: bool = False,
+):
+    """A settings field and everything about it: its default, its ``tsgan train`` flag
+    (``--field-name`` unless ``flag``; no ``help``, no flag), its TOML key (the field's name
+    unless ``toml``), the values it may take, and for a model setting whether its key is at
+    the top of ``config.toml`` (``top``) or under ``[model]``.
+
+    Example:
+        >>> fields = {f.name: f for f in dataclasses.fields(ModelSettings)}
+        >>> flag_name(fields["timezone"]), toml_name(fields["timezone"])
+        ('--tz', 'timezone')
+    """
+    cli = None
+    if help is not None:
+        cli = {"flag": flag, "short": short, "metavar": metavar, "help": help}
+    meta = {"cli": cli, "toml": toml, "choices": choices, "top": top or help is not None}
+    return field(default=default, metadata=meta)
+
+
+def toml_name(f: dataclasses.Field) -> str:
+    """A setting's key in ``config.toml``: its field name, or the word of its flag.
+
+    Example:
+        >>> [toml_name(f) for f in dataclasses.fields(TrainConfig)][5:8]
+        ['from', 'to', 'epochs']
+    """
+    return f.metadata.get("toml") or f.name
+
+
+def flag_name(f: dataclasses.Field) -> str:
+    """A setting's ``tsgan train`` flag: ``--field-name`` unless its definition says another.
+
+    Example:
+        >>> fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+        >>> flag_name(fields["batch_size"]), flag_name(fields["gif_theme"])
+        ('--batch-size', '--theme')
+    """
+    return (f.metadata.get("cli") or {}).get("flag") or "--" + f.name.replace("_", "-")
+
+
+def named(f: dataclasses.Field) -> str:
+    """A setting as errors name it: its TOML key, and its flag when that is another word.
+
+    Example:
+        >>> fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+        >>> named(fields["gif_theme"]), named(fields["epochs"])
+        ('gif_theme (--theme)', 'epochs')
+    """
+    key, flag = toml_name(f), flag_name(f)
+    plain = not f.metadata.get("cli") or flag == "--" + key.replace("_", "-")
+    return key if plain else f"{key} ({flag})"
+
+
+# what each annotation accepts, and how a wrong value is described
+_KINDS = {
+    "str": ((str,), "text"),
+    "int": ((int,), "a whole number"),
+    "float": ((int, float), "a number"),
+    "bool": ((bool,), "true or false"),
+    "ModelSettings": ((dict,), "a table of model settings"),
+    "tuple[str, ...]": ((tuple, list), "a list of paths"),
+    "tuple[int, ...]": ((tuple, list), "a list of whole numbers"),
+}
+
+
+def check_types(settings) -> None:
+    """Every field of a settings dataclass has the type its annotation says and one of its
+    ``choices`` (settings files can hold anything; the command line gives text).
+
+    Raises:
+        RunError: naming the setting, what it must be and what it got.
+    """
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        annotation = str(f.type)
+        kinds, words = _KINDS[annotation.removesuffix(" | None")]
+        if isinstance(value, ModelSettings) or (value is None and annotation.endswith("None")):
+            continue
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if annotation == "tuple[int, ...]" and ok:
+            ok = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+            words = "a list of positive whole numbers"
+        if not ok:
+            raise RunError(f"{named(f)} must be {words}, got {value!r}")
+        choices = f.metadata.get("choices")
+        if choices and value not in choices:
+            raise RunError(f"{named(f)} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def _jitter(name: str, value: float | None, default: float, condition: str | None) -> float:
+    """A training jitter's sd: ``default`` with a condition and 0 without when ``value`` is
+    None; never negative, and nothing to move without a condition."""
+    if value is None:
+        value = default if condition is not None else 0.0
+    if value < 0 or (value and condition is None):
+        raise RunError(
+            f"{name} needs a calendar condition and must be >= 0, "
+            f"got {value} with condition={condition!r}"
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The settings of a :class:`tsgan.PriceGAN`: its networks, its game and its conditions.
+
+    ``PriceGAN(**fields)`` builds a model, ``get_config`` saves these fields and loading a
+    model is ``ModelSettings(**saved)`` (nanoGPT's ``GPTConfig``). A run's ``config.toml``
+    keeps the flagged ones at the top and the others under ``[model]``. The reasons for the
+    defaults, with the evidence, are in ``docs/decisions.md``.
+
+    Example:
+        >>> ModelSettings(condition="calendar").season_jitter
+        30.0
+        >>> ModelSettings(latent_dim=8, generator_units=[64]).generator_units
+        (64,)
+    """
+
+    n_steps: int = 24  # values per day: 24 hours or 96 quarter-hours (from the data)
+    latent_dim: int = 32  # noise size: 64 was worse on both eras
+    generator_units: tuple[int, ...] = (128, 128)  # wider or deeper: worse on one era
+    discriminator_units: tuple[int, ...] = (128, 128)
+    loss: str = setting("wgan-gp", "the GAN loss (default wgan-gp)", choices=LOSSES)
+    d_steps: int = 2  # critic updates per generator update: 3 and 5 no better, slower
+    gp_weight: float = 10.0  # WGAN-GP's penalty weight: 5 was within seed noise
+    pac: int = 1  # curves per critic input (PacGAN): 2 was worse
+    dropout: float = 0.0  # critic dropout: 0.1 over-concentrated the scenarios
+    condition_dim: int = 0  # a raw condition vector's size (set by `condition` when named)
+    residual: bool = True  # each generator block's input concatenated to its output
+    batch_norm: bool = False  # per-batch statistics in training: worse scenarios
+    output_activation: str = setting("tanh", None, choices=OUTPUT_ACTIVATIONS)  # see decisions
+    ema: float | None = 0.99  # decay of the generator's moving average (None: off)
+    seed: int | None = setting(0, "seed of the weights, the noise and the order of the days")
+    condition: str | None = setting(
+        None,
+        "condition on the day type and season (calendar), and the daily mean price (+level)",
+        choices=CONDITIONS,
+    )
+    country: str = setting(COUNTRY, "holiday calendar of --condition")
+    timezone: str = setting(
+        TIMEZONE, "the market's time zone: naive times, delivery days", flag="--tz"
+    )
+    season_jitter: float | None = None  # sd in days; None: SEASON_JITTER_DAYS with a calendar
+    level_jitter: float | None = None  # sd in transform scales; None: LEVEL_JITTER, conditional
+
+    def __post_init__(self) -> None:
+        for name in ("generator_units", "discriminator_units"):
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+        check_types(self)
+        if self.pac < 1 or self.d_steps < 1 or self.n_steps < 1 or self.latent_dim < 1:
+            raise RunError(
+                "pac, d_steps, n_steps and latent_dim must be at least 1, got "
+                f"{self.pac}, {self.d_steps}, {self.n_steps}, {self.latent_dim}"
+            )
+        if self.ema is not None and not 0.0 < self.ema < 1.0:
+            raise RunError(f"ema must be between 0 and 1 (or None), got {self.ema}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RunError(f"dropout must be in [0, 1), got {self.dropout}")
+        object.__setattr__(self, "country", self.country.upper())
+        if self.condition is not None:
+            named_dim = 5 + (self.condition == "calendar+level")  # day type (3), season (2)
+            if self.condition_dim not in (0, named_dim):
+                raise RunError(
+                    f"condition {self.condition!r} has {named_dim} values; "
+                    f"got condition_dim={self.condition_dim}"
+                )
+            object.__setattr__(self, "condition_dim", named_dim)
+            import holidays
+
+            if self.country not in holidays.list_supported_countries():
+                raise RunError(f"country {self.country!r} has no holiday calendar (e.g. DE, AT)")
+        jitters = ("season_jitter", SEASON_JITTER_DAYS), ("level_jitter", LEVEL_JITTER)
+        for name, default in jitters:
+            value = _jitter(name, getattr(self, name), default, self.condition)
+            object.__setattr__(self, name, value)
+
+    def to_dict(self) -> dict:
+        """The settings as plain values (lists for the units), e.g. for ``get_config``."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+
+
+def default_epochs(n_days: int, batch_size: int) -> int:
+    """The default number of epochs: as many as make about ``DEFAULT_UPDATES`` updates.
+
+    An epoch makes ⌈n_days / batch_size⌉ updates (the last, smaller batch included).
+
+    Example:
+        >>> default_epochs(547, 32), default_epochs(1616, 32)
+        (1500, 529)
+    """
+    updates_per_epoch = -(-int(n_days) // int(batch_size))
+    return max(1, round(DEFAULT_UPDATES / updates_per_epoch))
+
+
+def _rate_help(network: str, index: int) -> str:
+    """The help of a learning-rate setting, its defaults read from ``LEARNING_RATES``.
+
+    Example:
+        >>> _rate_help("generator", 1)
+        "the generator's Adam learning rate (default wgan-gp: 0.0001; bce: 0.0002)"
+    """
+    defaults = "; ".join(f"{loss}: {rates[index]:g}" for loss, rates in LEARNING_RATES.items())
+    return f"the {network}'s Adam learning rate (default {defaults})"
+
+
+# model settings that are not written to config.toml: they come from the data and condition
+_FROM_THE_DATA = ("n_steps", "condition_dim")
+_OLD_KEYS = {"tz": "timezone"}  # config.toml keys of tsgan 0.1
+
+
+def model_settings(table: dict | None = None, **top) -> ModelSettings:
+    """``ModelSettings`` from a ``[model]`` table and the top-level model keys, checked:
+    a flagged setting belongs at the top, an unknown key is named.
+
+    Example:
+        >>> model_settings({"latent_dim": 8}, seed=3).seed
+        3
+    """
+    fields = {f.name: f for f in dataclasses.fields(ModelSettings)}
+    if table is not None and not isinstance(table, dict):
+        raise RunError(f"model must be a table of model settings, got {table!r}")
+    for key in table or {}:
+        if key not in fields or key in _FROM_THE_DATA:
+            known = ", ".join(k for k, f in fields.items() if not f.metadata.get("top"))
+            raise RunError(f"unknown [model] setting {key!r} (known: {known})")
+        if fields[key].metadata.get("top"):
+            raise RunError(f"{key!r} is a top-level setting, not a [model] one: move it up")
+    try:
+        return ModelSettings(**(table or {}), **top)
+    except TypeError as err:  # a duplicate or unknown keyword
+        raise RunError(" ".join(str(err).split())) from None
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of one training run; saved as ``config.toml`` in the run directory.
+
+    Each setting is defined once, here or in :class:`ModelSettings` (``model``): its default,
+    its ``tsgan train`` flag, its TOML key and the values it may take; the command line is
+    built from these fields. ``model`` may be given as a dict of ``ModelSettings`` fields.
+
+    Example:
+        >>> cfg = TrainConfig(demo=True, out="runs/démo 😀", epochs=5, model={"seed": 2})
+        >>> TrainConfig.from_toml(cfg.to_toml()) == cfg
+        True
+    """
+
+    out: str = setting("", "run directory", short="-o")
+    sources: tuple[str, ...] = setting((), "price file(s) or folder(s)", metavar="SOURCE")
+    demo: bool = setting(False, "train on the built-in demo market (synthetic)")
+    zone: str | None = setting(None, "bidding zone in multi-zone files (DE-LU, AT, FR...)")
+    date_from: str | None = setting(
+        None, "first delivery day (inclusive)", flag="--from", toml="from", metavar="DATE"
+    )
+    date_to: str | None = setting(
+        None, "last delivery day (inclusive)", flag="--to", toml="to", metavar="DATE"
+    )
+    # None: default_epochs; the run resolves it once its days are known
+    epochs: int | None = setting(
+        None,
+        f"passes over the training days (default: about {DEFAULT_UPDATES:,} updates, "
+        "e.g. 1500 epochs on 550 days of batch 32)",
+    )
+    batch_size: int = setting(32, "days per update")  # 64 was worse at the same updates
+    # None: the loss's rates in LEARNING_RATES
+    d_learning_rate: float | None = setting(None, _rate_help("discriminator", 0), metavar="RATE")
+    g_learning_rate: float | None = setting(None, _rate_help("generator", 1), metavar="RATE")
+    gif: bool = setting(True, "no animation", flag="--no-gif")
+    gif_every: int | None = setting(
+        None,
+        f"render every N-th epoch (default: at most {MAX_FRAMES} frames, denser early)",
+        metavar="N",
+    )
+    # the animation's look; None: the defaults above (FRAME_SIZE, THEME, HOLD_SECONDS)
+    gif_size: str | None = setting(
+        None,
+        "pixels of a frame (default {}x{})".format(*FRAME_SIZE),
+        flag="--size",
+        metavar="WIDTHxHEIGHT",
+    )
+    gif_theme: str | None = setting(None, f"light or dark (default {THEME})", flag="--theme")
+    gif_title: str | None = setting(None, "shown before the epoch counter", flag="--title")
+    gif_hold: float | None = setting(
+        None, f"the last frame stays (default {HOLD_SECONDS:g})", flag="--hold", metavar="SECONDS"
+    )
+    # an instruction for this run, not a setting to repeat: not saved
+    overwrite: bool = setting(False, "replace the run in a non-empty RUN_DIR")
+    model: ModelSettings = field(default_factory=ModelSettings, metadata={"cli": None})
+
+    def __post_init__(self) -> None:
+        if isinstance(self.model, dict):
+            object.__setattr__(self, "model", model_settings(self.model))
+        check_types(self)
+        self._check_days()
+        if (
+            (self.epochs is not None and self.epochs < 1)
+            or self.batch_size < 2
+            or (self.gif_every is not None and self.gif_every < 1)
+        ):
+            raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
+        for rate in ("d_learning_rate", "g_learning_rate"):
+            value = getattr(self, rate)
+            if value is not None and not 0 < value < 1:
+                raise RunError(f"{rate} must be between 0 and 1, got {value!r}")
+        try:
+            self._look()
+        except ValueError as err:  # "theme must be ...": the setting is gif_theme
+            word, rest = str(err).split(" ", 1)
+            look = {f.name: f for f in dataclasses.fields(self)}[f"gif_{word}"]
+            raise RunError(f"{named(look)} {rest}") from None
+        if not self.demo and not self.sources:
+            raise RunError("give a data SOURCE or --demo")
+        if self.demo and self.sources:
+            raise RunError("give either data SOURCEs or --demo, not both")
+        if not self.out:
+            raise RunError("--out RUN_DIR is required")
+
+    def _check_days(self) -> None:
+        import pandas as pd
+
+        days = {}
+        for name, text in (("from", self.date_from), ("to", self.date_to)):
+            if text is not None:
+                try:  # a day, or a month or year as pandas reads them ("2024-06", "2024")
+                    days[name] = pd.Timestamp(text)
+                except ValueError:
+                    raise RunError(f"--{name} {text!r} is not a date (YYYY-MM-DD)") from None
+        if len(days) == 2 and days["from"] > days["to"]:
+            raise RunError(f"--from {self.date_from} is after --to {self.date_to}")
+
+    def _look(self) -> dict:
+        from tsgan.animation.renderer import animation_look
+
+        return animation_look(
+            size=self.gif_size, theme=self.gif_theme, title=self.gif_title, hold=self.gif_hold
+        )
+
+    @property
+    def animation_settings(self) -> dict:
+        """The animation's settings that were given, as ``TrainingAnimation`` arguments."""
+        every = {} if self.gif_every is None else {"every": self.gif_every}
+        return {**every, **self._look()}
+
+    @classmethod
+    def from_values(cls, values: dict) -> TrainConfig:
+        """Settings from flat values (flags, TOML's top level) and a ``model`` table.
+
+        Example:
+            >>> TrainConfig.from_values({"demo": True, "out": "x", "seed": 4}).model.seed
+            4
+        """
+        run = {f.name for f in dataclasses.fields(cls)} - {"model"}
+        top = {f.name for f in dataclasses.fields(ModelSettings) if f.metadata.get("top")}
+        given = {_OLD_KEYS.get(k, k): v for k, v in values.items() if k != "model"}
+        unknown = sorted(set(given) - run - top)
+        if unknown:
+            raise RunError(f"unknown setting {unknown[0]!r}")
+        model = model_settings(values.get("model"), **{k: given[k] for k in top & set(given)})
+        return cls(**{k: given[k] for k in run & set(given)}, model=model)
+
+    def to_toml(self) -> str:
+        """The settings as TOML text: the run's and the flagged model settings at the top,
+        the model settings that differ from their defaults under ``[model]``."""
+        lines, model = [], []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name not in ("overwrite", "model") and value is not None:
+                lines.append(f"{toml_name(f)} = {_toml_value(value)}")
+        defaults = ModelSettings(condition=self.model.condition)
+        for f in dataclasses.fields(ModelSettings):
+            value = getattr(self.model, f.name)
+            if f.name in _FROM_THE_DATA or value is None:
+                continue
+            if f.metadata.get("top"):
+                lines.append(f"{toml_name(f)} = {_toml_value(value)}")
+            elif value != getattr(defaults, f.name):
+                model.append(f"{f.name} = {_toml_value(value)}")
+        text = "\n".join(lines) + "\n"
+        if model:
+            text += "\n[model]\n" + "\n".join(model) + "\n"
+        return text
+
+    @classmethod
+    def from_toml(cls, text: str, *, where: str = "config", **overrides) -> TrainConfig:
+        """Settings from TOML text; ``overrides`` (e.g. command-line flags) win."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise RunError(f"{where}: not valid TOML ({err})") from None
+        if "sources" in data and isinstance(data["sources"], list):
+            data["sources"] = tuple(data["sources"])
+        names = {toml_name(f): f.name for f in dataclasses.fields(cls)}
+        values = {names.get(k.replace("-", "_"), k.replace("-", "_")): v for k, v in data.items()}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.from_values(values)
+        except RunError as err:
+            if str(err).startswith("unknown setting"):
+                known = sorted({*names, *(f.name for f in dataclasses.fields(ModelSettings))})
+                raise RunError(f"{where}: {err} (known: {', '.join(known)})") from None
+            raise
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # a TOML basic string: JSON's escapes are TOML's, except that TOML has no surrogate
+    # pairs, so characters outside ASCII are written as they are (TOML files are UTF-8)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def flagged_fields() -> list[dataclasses.Field]:
+    """The settings with a ``tsgan train`` flag: the run's, then the model's.
+
+    Example:
+        >>> [f.name for f in flagged_fields()][-5:]
+        ['loss', 'seed', 'condition', 'country', 'timezone']
+    """
+    fields = [*dataclasses.fields(TrainConfig), *dataclasses.fields(ModelSettings)]
+    return [f for f in fields if f.metadata.get("cli")]
