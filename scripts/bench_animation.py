@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -28,9 +27,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
-RESULTS = ROOT / "scripts" / "results"
+from _common import DE_LU, RESULTS, machine
+
+DATA = DE_LU
 SIZES = ((720, 288), (1920, 1080))
 SUFFIXES = (".gif", ".webp", ".png", ".mp4")
 
@@ -190,7 +189,7 @@ def main() -> None:
     parser.add_argument("--samples", help="a samples.npz to render (with --no-overhead)")
     args = parser.parse_args()
     result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
     }
     with tempfile.TemporaryDirectory() as tmp:

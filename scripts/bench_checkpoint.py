@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,17 +21,13 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_conditional import _machine
+from _common import DE_LU, RESULTS, machine
 
 from tsgan.atomic import write_atomic
 from tsgan.settings import TrainConfig
 from tsgan.train import CHECKPOINT_SECONDS, build_model, save_model, train, training_curves
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
-RESULTS = ROOT / "scripts" / "results"
+DATA = DE_LU
 
 
 def main() -> None:
@@ -71,7 +66,7 @@ def main() -> None:
     best = {name: min(times) for name, times in runs.items()}
     per_epoch_cost = (best["a checkpoint every epoch"] - best["no checkpoints"]) / args.epochs
     result = {
-        "machine": _machine(),
+        "machine": machine(),
         "model_file_bytes": size,
         "save_median_s": round(save, 4),
         "save_all_s": [round(t, 4) for t in saves],

@@ -17,15 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 import numpy as np
+from _common import DE_LU, RESULTS, machine, mean_sd_text
 
 import tsgan
 from tsgan.evaluation import evaluate_conditional
@@ -33,22 +32,8 @@ from tsgan.model.sampling import day_generator
 from tsgan.settings import TrainConfig
 from tsgan.train import train
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
-RESULTS = ROOT / "scripts" / "results"
+DATA = DE_LU
 TRAIN, TEST = ("2023-01-01", "2024-12-31"), ("2025-01-01", "2025-12-31")
-
-
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow via Keras {keras.__version__}"
 
 
 def main() -> None:
@@ -61,7 +46,7 @@ def main() -> None:
     curves = tsgan.daily_curves(tsgan.load_prices(DATA))
     train_days, test_days = curves.loc[TRAIN[0] : TRAIN[1]], curves.loc[TEST[0] : TEST[1]]
     print(f"train {len(train_days)} days {TRAIN}, test {len(test_days)} days {TEST}", flush=True)
-    out: dict = {"machine": _machine(), "n_per_day": args.n_per_day, "seeds": {}}
+    out: dict = {"machine": machine(), "n_per_day": args.n_per_day, "seeds": {}}
     extra = {} if args.epochs is None else {"epochs": args.epochs}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
@@ -107,11 +92,6 @@ def main() -> None:
     print((RESULTS / "conditional.md").read_text())
 
 
-def _mean_sd(values) -> str:
-    values = np.asarray(values, dtype="float64")
-    return f"{values.mean():.3f}" + (f" ± {values.std():.3f}" if len(values) > 1 else "")
-
-
 def markdown(out: dict) -> str:
     seeds = list(out["seeds"])
     runs = [out["seeds"][s] for s in seeds]
@@ -142,7 +122,7 @@ def markdown(out: dict) -> str:
         for key, label in (("es", "energy score"), ("vs", "variogram score"), ("crps", "CRPS")):
             lines.append(
                 f"| {label} | "
-                + " | ".join(_mean_sd([r["scores"][c][key] for r in rs]) for c in cols)
+                + " | ".join(mean_sd_text([r["scores"][c][key] for r in rs]) for c in cols)
                 + " |"
             )
         lines += [
@@ -154,7 +134,7 @@ def markdown(out: dict) -> str:
         for other in rs[0]["diebold_mariano"]:
             dm = [r["diebold_mariano"][other] for r in rs]
             lines.append(
-                f"| {other} | {_mean_sd([d['es']['statistic'] for d in dm])} | "
+                f"| {other} | {mean_sd_text([d['es']['statistic'] for d in dm])} | "
                 + " | ".join(
                     ", ".join(f"{d[k]['p_value']:.2g}" for d in dm) for k in ("es", "vs", "crps")
                 )
@@ -171,20 +151,20 @@ def markdown(out: dict) -> str:
             for group, row in rs[0][key].items():
                 lines.append(
                     f"| {group} | {row['days']} | "
-                    + " | ".join(_mean_sd([r[key][group][c] for r in rs]) for c in cols)
+                    + " | ".join(mean_sd_text([r[key][group][c] for r in rs]) for c in cols)
                     + " |"
                 )
         p = [r["profile_difference"] for r in rs]
         lines += [
             "",
             "Workday − Sunday/holiday mean profile, RMSE against the real difference over 20 stratified "
-            f"halvings of the test days: model {_mean_sd([q['model_mean'] for q in p])} EUR/MWh, noise floor "
-            f"(real half against real half) {_mean_sd([q['floor_mean'] for q in p])} (sd over halvings "
-            f"{_mean_sd([q['floor_sd'] for q in p])}); within floor + 2 sd: {', '.join(str(q['within_floor']) for q in p)}.",
+            f"halvings of the test days: model {mean_sd_text([q['model_mean'] for q in p])} EUR/MWh, noise floor "
+            f"(real half against real half) {mean_sd_text([q['floor_mean'] for q in p])} (sd over halvings "
+            f"{mean_sd_text([q['floor_sd'] for q in p])}); within floor + 2 sd: {', '.join(str(q['within_floor']) for q in p)}.",
             "",
             "Shape variety (mean per-day sd of demeaned scenarios, EUR/MWh): "
             + ", ".join(
-                f"{c} {_mean_sd([r['shape_sd'][c] for r in rs])}" for c in rs[0]["shape_sd"]
+                f"{c} {mean_sd_text([r['shape_sd'][c] for r in rs])}" for c in rs[0]["shape_sd"]
             )
             + ".",
         ]

@@ -29,7 +29,7 @@ def main() -> None:
     t0 = time.perf_counter()
     scores = ev.score(X, test.to_numpy(), train.to_numpy())
     t1 = time.perf_counter()
-    results = ev.evaluate(
+    results = ev.evaluate_generator(
         lambda m, s: sampler(m, np.random.default_rng(s)), test, train, n=2000, splits=20
     )
     t2 = time.perf_counter()

@@ -9,12 +9,11 @@ import argparse
 import json
 import platform
 import time
-from pathlib import Path
+
+from _common import ROOT, SHARED
 
 import tsgan
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 CASES = {
     "energy_charts_de_lu (2,192 daily JSON files)": SHARED / "energy_charts_de_lu",
     "SMARD hourly CSV 2024": SHARED

@@ -16,17 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_quality import PROTOCOLS, RESULTS, split
+from _common import RESULTS
+from bench_quality import PROTOCOLS, split
 
 from tsgan.evaluation.baselines import bootstrap, gaussian_copula
 from tsgan.evaluation.metrics import one_nn_accuracy

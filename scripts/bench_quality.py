@@ -31,30 +31,25 @@ import argparse
 import json
 import os
 import re
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 import numpy as np
 import pandas as pd
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_conditional import _machine
+from _common import RESULTS, SHARED, machine, mean_sd
 
 from tsgan.data import daily_curves, load_prices
-from tsgan.evaluation import METRICS, evaluate
+from tsgan.evaluation import METRICS, evaluate_generator
 from tsgan.evaluation.report import dm_tests
 from tsgan.settings import TrainConfig
 from tsgan.train import train
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-RESULTS = ROOT / "scripts" / "results"
-N_SCENARIOS = 2000  # tsgan evaluate's default --n
+DATA = SHARED
+from tsgan.settings import N_SCENARIOS  # noqa: E402  (tsgan evaluate's default --n)
+
 DM_BASES = ("gaussian", "pca_kde")  # the baselines the model must beat by a DM test
 FACTS = ("negative_share_gap", "spread_ks", "peak_hour_tv", "roughness_gap")
 PROTOCOLS = {
@@ -139,7 +134,7 @@ def run_protocol(
             summary = train(config, progress=None, days=train_days.index)
             wall = time.perf_counter() - start
             gan = keras.models.load_model(f"{tmp}/run/model.keras")
-        results = evaluate(
+        results = evaluate_generator(
             lambda m, s, gan=gan: gan.generate(m, seed=s),
             test_days,
             train_days,
@@ -192,10 +187,6 @@ def dump_json(data: dict) -> str:
     )
 
 
-def _mean_sd(values: list[float]) -> tuple[float, float]:
-    return float(np.mean(values)), float(np.std(values))
-
-
 def _better(test: dict) -> bool:
     """A DM test says the model is better: a negative statistic and p < 0.05."""
     return test["statistic"] < 0 and test["p_value"] < 0.05
@@ -240,7 +231,7 @@ def targets(result: dict) -> list[tuple[str, str, bool]]:
     """Each target of issue 10: (target, measured, met)."""
     runs = result["runs"]
     first = runs[0]
-    model = {k: _mean_sd([r["full"]["model"][k] for r in runs])[0] for k in METRICS}
+    model = {k: mean_sd([r["full"]["model"][k] for r in runs])[0] for k in METRICS}
     floor = first["matched"]["floor"]
     pooled = seed_mean_tests(result)
     rows = []
@@ -325,7 +316,7 @@ def protocol_markdown(name: str, result: dict) -> list[str]:
         "|---|---|---|" + "---|" * len(baselines),
     ]
     for key, (label, better, _) in METRICS.items():
-        mean, sd = _mean_sd([r["full"]["model"][key] for r in runs])
+        mean, sd = mean_sd([r["full"]["model"][key] for r in runs])
         cells = [f"{first['full'][b][key]:.4g}" for b in baselines]
         lines.append(f"| {label} | {better} | {mean:.4g} ± {sd:.2g} | " + " | ".join(cells) + " |")
     names = [n for n in first["matched"] if n != "model"]
@@ -455,7 +446,7 @@ def main() -> None:
             + (" --vary-split" if args.vary_split else "")
             + (" --set " + " ".join(args.settings) if args.settings else ""),
             "validate": args.validate,
-            "machine": _machine(),
+            "machine": machine(),
             "settings": settings or "tsgan train defaults",
             "total_s": round(time.perf_counter() - start, 1),
             "protocols": results,

@@ -34,21 +34,18 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import bench_animation
 import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from _common import DE_LU, RESULTS, cpu_name
+from reference_gan import REFERENCES, reference_dataset
 
 import tsgan
 from tsgan.train import training_speed
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_animation
-from reference_gan import REFERENCES, reference_dataset
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
-RESULTS = ROOT / "scripts" / "results"
+DATA = DE_LU
 TSGAN = [sys.executable, "-m", "tsgan"]
 TARGETS = {
     "ratio": 3.0,
@@ -63,16 +60,8 @@ TARGETS = {
 
 
 def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
     return {
-        "cpu": cpu,
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "tensorflow": tf.__version__,

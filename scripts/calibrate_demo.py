@@ -6,15 +6,14 @@ Usage: python scripts/calibrate_demo.py  → scripts/results/calibrate_demo.json
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import DE_LU, ROOT
 
 import tsgan
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
+SHARED = DE_LU
 
 
 def stats(curves: pd.DataFrame) -> dict[str, float]:

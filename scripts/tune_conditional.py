@@ -25,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
+from _common import DE_LU, ROOT
 
 import tsgan
 from tsgan.atomic import atomic_path
@@ -32,8 +33,7 @@ from tsgan.evaluation import evaluate_conditional, roughness
 from tsgan.model.sampling import day_generator
 from tsgan.settings import TrainConfig, default_epochs
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "energy_charts_de_lu"
+DATA = DE_LU
 OUT = ROOT / "scripts" / "results" / "tune_conditional.json"
 
 VARIANTS: dict[str, dict] = {

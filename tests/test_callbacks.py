@@ -101,7 +101,9 @@ def test_without_real_curves_the_price_axis_comes_from_the_model(curves, tmp_pat
     gan = PriceGAN(**TINY)
     anim = TrainingAnimation(tmp_path / "training.gif", n_samples=4)
     gan.fit(curves, epochs=2, batch_size=32, verbose=0, callbacks=[anim])
-    whole = gan.transform.inverse(np.array([[-1.0], [1.0]]) * np.ones((1, 24)), xp=np)  # all it can make
+    whole = gan.transform.inverse(
+        np.array([[-1.0], [1.0]]) * np.ones((1, 24)), xp=np
+    )  # all it can make
     low, high = np.percentile(curves.to_numpy(), [5, 95])  # the ordinary hours fit
     assert whole.min() < anim.ylim[0] < low and high < anim.ylim[1] < whole.max()
     assert Image.open(tmp_path / "training.gif").n_frames == 2

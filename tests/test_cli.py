@@ -156,11 +156,7 @@ def test_config_file_and_flags(tmp_path):
     assert 'from = "2022-01-01"' in text and "[model]" in text and "latent_dim = 8" in text
     (tmp_path / "c.toml").write_text(text)
     merged = TrainConfig.from_toml(text, epochs=3)
-    assert (
-        merged.epochs == 3
-        and merged.date_from == "2022-01-01"
-        and merged.model == {"latent_dim": 8}
-    )
+    assert merged.epochs == 3 and merged.date_from == "2022-01-01" and merged.model.latent_dim == 8
     (tmp_path / "bad.toml").write_text("epochs = 2\nlearning_rate = 3\n")
     assert (
         main(

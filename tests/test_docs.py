@@ -88,7 +88,7 @@ def test_readme_animation_example_runs_as_written(curves, tmp_path, monkeypatch)
 
 
 def test_readme_evaluation_example_runs_as_written(shared_data, tmp_path, monkeypatch, capsys):
-    """The README's tsgan.evaluate block, with a small model where the README's command puts one."""
+    """The README's tsgan.evaluate_generator block, with a small model where the README's command puts one."""
     work = project_folder(tmp_path, shared_data)
     monkeypatch.chdir(work)
     curves = tsgan.daily_curves(tsgan.load_prices(shared_data / "energy_charts_de_lu"))

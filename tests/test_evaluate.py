@@ -161,7 +161,7 @@ def test_floor_protocol_ranks_a_perfect_generator_with_the_floor(rng):
     test = pd.DataFrame(curves_like(rng, 400), index=dates)
     train = pd.DataFrame(curves_like(rng, 800), index=pd.date_range("2020-01-01", periods=800))
     perfect = lambda m, seed: curves_like(np.random.default_rng(seed), m)  # noqa: E731
-    results = ev.evaluate(perfect, test, train, n=500, splits=5, seed=0)
+    results = ev.evaluate_generator(perfect, test, train, n=500, splits=5, seed=0)
     floor, model = results["matched"]["floor"]["delta_es"], results["matched"]["model"]["delta_es"]
     assert abs(model["mean"] - floor["mean"]) < 3 * max(floor["sd"], 0.2)
     assert results["matched"]["gaussian"]["delta_es"]["mean"] >= 0
@@ -269,3 +269,14 @@ def test_fact_gaps_see_jagged_curves_and_a_missing_peak(rng):
     assert jagged["roughness_gap"] > 5 * max(same["roughness_gap"], 0.5)
     assert ev.fact_gaps(no_noon_peak, Y)["peak_hour_tv"] > 2 * same["peak_hour_tv"]
     assert ev.fact_gaps(Y, Y) == dict.fromkeys(same, 0.0)
+
+
+def test_tsgan_evaluate_is_a_deprecated_alias_of_evaluate_generator(rng):
+    import tsgan
+
+    train, test = rng.normal(60, 10, (80, 24)), rng.normal(60, 10, (40, 24))
+    draw = lambda m, seed: np.random.default_rng(seed).normal(60, 10, (m, 24))  # noqa: E731
+    with pytest.warns(DeprecationWarning, match="renamed tsgan.evaluate_generator"):
+        old = tsgan.evaluate(draw, test, train, n=60, splits=2, seed=0)
+    new = tsgan.evaluate_generator(draw, test, train, n=60, splits=2, seed=0)
+    assert old["full"]["model"]["delta_es"] == new["full"]["model"]["delta_es"]

@@ -196,8 +196,8 @@ def test_save_load_generate_and_continue(curves, tmp_path):
     np.testing.assert_array_equal(loaded.generate(50, seed=11), gan.generate(50, seed=11))
     for name in ("center", "scale", "bound"):
         np.testing.assert_array_equal(
-            keras.ops.convert_to_numpy(getattr(loaded, name)),
-            keras.ops.convert_to_numpy(getattr(gan, name)),
+            keras.ops.convert_to_numpy(getattr(loaded.transform, name)),
+            keras.ops.convert_to_numpy(getattr(gan.transform, name)),
         )
     assert loaded.get_compile_config()["steps_per_execution"] == 2
     assert int(loaded.g_optimizer.iterations) == int(gan.g_optimizer.iterations) > 0

@@ -27,7 +27,8 @@ _LAZY = {
     "TrainingAnimation": "tsgan.animation.callback",
     "EpochProgress": "tsgan.callbacks",
     "render_animation": "tsgan.animation.renderer",
-    "evaluate": "tsgan.evaluation",  # scipy: loaded on first use
+    "evaluate_generator": "tsgan.evaluation",  # scipy: loaded on first use
+    "evaluate": "tsgan.evaluation",  # deprecated alias of evaluate_generator
     "evaluation_figures": "tsgan.plotting",
 }
 
@@ -93,7 +94,7 @@ __all__ = [
     "default_epochs",
     "delivery_intervals",
     "demo_prices",
-    "evaluate",
+    "evaluate_generator",
     "evaluation_figures",
     "fetch_prices",
     "hour_columns",

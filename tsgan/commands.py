@@ -313,7 +313,7 @@ def cmd_animate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from tsgan.data import daily_curves, data_credit, load_prices
-    from tsgan.evaluation import evaluate, write_report
+    from tsgan.evaluation import evaluate_generator, write_report
     from tsgan.settings import TrainConfig
 
     if args.n < 2 or args.n_per_day < 2:
@@ -354,7 +354,9 @@ def cmd_evaluate(args) -> int:
     )
     if gan.conditions is not None:
         return _evaluate_conditional(gan, run, test, train, args, data_credit(test_prices))
-    results = evaluate(lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed)
+    results = evaluate_generator(
+        lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed
+    )
     out = write_report(
         results, test, args.out, title=f"tsgan evaluation of {run}", credit=data_credit(test_prices)
     )

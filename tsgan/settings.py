@@ -72,7 +72,7 @@ def toml_name(f: dataclasses.Field) -> str:
     """A setting's key in ``config.toml``: its field name, or the word of its flag.
 
     Example:
-        >>> [toml_name(f) for f in dataclasses.fields(TrainConfig)][5:8]
+        >>> [toml_name(f) for f in dataclasses.fields(TrainConfig)][4:7]
         ['from', 'to', 'epochs']
     """
     return f.metadata.get("toml") or f.name
@@ -340,8 +340,13 @@ class TrainConfig:
     model: ModelSettings = field(default_factory=ModelSettings, metadata={"cli": None})
 
     def __post_init__(self) -> None:
-        if isinstance(self.model, dict):
-            object.__setattr__(self, "model", model_settings(self.model))
+        if isinstance(
+            self.model, dict
+        ):  # any ModelSettings field (TOML's [model]: see from_values)
+            try:
+                object.__setattr__(self, "model", ModelSettings(**self.model))
+            except TypeError as err:
+                raise RunError(" ".join(str(err).split())) from None
         check_types(self)
         self._check_days()
         if (

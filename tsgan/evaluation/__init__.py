@@ -30,7 +30,7 @@ from tsgan.evaluation.metrics import (
 )
 from tsgan.evaluation.report import (
     diebold_mariano,
-    evaluate,
+    evaluate_generator,
     report_markdown,
     stratified_halves,
     write_report,
@@ -51,6 +51,7 @@ __all__ = [
     "energy_terms",
     "evaluate",
     "evaluate_conditional",
+    "evaluate_generator",
     "fact_gaps",
     "gaussian",
     "gaussian_copula",
@@ -71,3 +72,16 @@ __all__ = [
     "write_conditional_report",
     "write_report",
 ]
+
+
+def evaluate(*args, **kwargs):
+    """Deprecated alias of :func:`evaluate_generator` (``tsgan.evaluate`` was also the name of
+    a command and of Keras' ``Model.evaluate``); it goes in the next release."""
+    import warnings
+
+    warnings.warn(
+        "tsgan.evaluate is renamed tsgan.evaluate_generator; the old name goes in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return evaluate_generator(*args, **kwargs)

@@ -105,7 +105,7 @@ def dm_tests(
     }
 
 
-def evaluate(
+def evaluate_generator(
     generate: Generate,
     test: pd.DataFrame,
     train: pd.DataFrame,

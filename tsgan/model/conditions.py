@@ -67,8 +67,12 @@ class LevelEncoder:
     level imposes it: every generated day's mean is exactly its level.
 
     Example:
-        >>> gan = tsgan.PriceGAN(condition="calendar+level")  # doctest: +SKIP
-        >>> gan.conditions.level.decode(gan.conditions.encode(["2025-01-06"], [80.0])[:, -1:])
+        >>> from tsgan import PriceGAN
+        >>> gan = PriceGAN(condition="calendar+level", latent_dim=4, generator_units=(8,))
+        >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
+        >>> encoded = gan.conditions.encode(["2025-01-06"], [80.0])  # calendar (5), level
+        >>> round(float(gan.conditions.levels(encoded)[0, 0]), 3)
+        80.0
     """
 
     features = ("level",)

@@ -44,6 +44,7 @@ class Sampling:
             batch_size: curves per compiled call (it bounds the memory, not the result).
 
         Example:
+            >>> from tsgan import PriceGAN
             >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
             >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
             >>> bool((gan.generate(3, seed=1) == gan.generate(3, seed=1)).all())
@@ -107,6 +108,7 @@ class Sampling:
         each day's mean equal to its level.
 
         Example:
+            >>> from tsgan import PriceGAN
             >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
             >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
             >>> noise = keras.random.normal((3, 4), seed=1)
@@ -125,6 +127,7 @@ class Sampling:
         :class:`tsgan.model.conditions.Conditions`.
 
         Example:
+            >>> from tsgan import PriceGAN
             >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,),
             ...                condition="calendar")
             >>> gan.encode_conditions(["2025-04-13", "2025-04-14"])[:, :3].tolist()
