@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tsgan.data.curves import hour_columns
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -51,7 +53,7 @@ def two_shape_curves(n: int = 512, *, weekend_share: float = 0.3, seed: int = 0)
     base = np.where(is_weekend[:, None], weekend, weekday)
     curves = base + rng.normal(0, 3.0, (n, 24)) + rng.normal(0, 4.0, (n, 1))
     index = pd.date_range("2024-01-01", periods=n, freq="D", name="date")
-    frame = pd.DataFrame(curves, index=index, columns=[f"h{h:02d}" for h in hours])
+    frame = pd.DataFrame(curves, index=index, columns=hour_columns())
     frame.attrs["weekend"] = is_weekend
     frame.attrs["shapes"] = (weekday, weekend)
     return frame

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from tsgan.cli import main
+from tsgan.data.curves import hour_columns
 from tsgan.settings import TrainConfig
 
 SMARD = "smard/Gro_handelspreise_202401010000_202501010000_Stunde.csv"
@@ -222,7 +223,7 @@ def test_train_sample_as_a_user_would(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     frame = pd.read_csv(out)
-    assert list(frame.columns) == ["scenario"] + [f"h{h:02d}" for h in range(24)]
+    assert list(frame.columns) == ["scenario", *hour_columns()]
     assert list(frame["scenario"]) == list(range(1, 11))
     prices = frame.drop(columns="scenario").to_numpy()
     assert prices.min() >= -500 and prices.max() <= 4000 and 0 < prices.mean() < 300  # EUR/MWh

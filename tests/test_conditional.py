@@ -203,7 +203,7 @@ def test_levels_file_and_long_output_on_the_2025_dst_days(level_model, tmp_path,
     )
     np.testing.assert_allclose(
         autumn["price"].iloc[:3].to_numpy(),
-        wide.iloc[4][["h00", "h01", "h02"]].to_numpy(dtype=float),
+        wide.iloc[4][tsgan.hour_columns()[:3]].to_numpy(dtype=float),
         atol=0.006,
     )
     parquet = tmp_path / "wide.parquet"

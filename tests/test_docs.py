@@ -65,7 +65,7 @@ def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatc
     days = namespace["days"]
     np = namespace["np"]
     np.testing.assert_allclose(
-        days.groupby("date")[[f"h{h:02d}" for h in range(24)]].mean().mean(axis=1),
+        days.groupby("date")[tsgan.hour_columns()].mean().mean(axis=1),
         [60.0, 95.0],
         rtol=1e-6,
     )

@@ -274,7 +274,9 @@ def test_fact_gaps_see_jagged_curves_and_a_missing_peak(rng):
 def test_tsgan_evaluate_is_a_deprecated_alias_of_evaluate_generator(rng):
     import tsgan
 
-    train, test = rng.normal(60, 10, (80, 24)), rng.normal(60, 10, (40, 24))
+    days = pd.date_range("2024-01-01", periods=120)
+    curves = pd.DataFrame(rng.normal(60, 10, (120, 24)), index=days)
+    train, test = curves[:80], curves[80:]
     draw = lambda m, seed: np.random.default_rng(seed).normal(60, 10, (m, 24))  # noqa: E731
     with pytest.warns(DeprecationWarning, match="renamed tsgan.evaluate_generator"):
         old = tsgan.evaluate(draw, test, train, n=60, splits=2, seed=0)

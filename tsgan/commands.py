@@ -52,16 +52,8 @@ def one_line(err: BaseException) -> str:
 def cmd_data(args) -> int:
     from tsgan.data import daily_curves, load_prices
 
-    prices = load_prices(
-        args.sources,
-        zone=args.zone,
-        time_col=args.time_col,
-        price_col=args.price_col,
-        sequence=args.sequence,
-        decimal=args.decimal,
-        dayfirst=args.dayfirst,
-        tz=args.tz,
-    )
+    options = ("zone", "time_col", "price_col", "sequence", "decimal", "dayfirst", "tz")
+    prices = load_prices(args.sources, **{name: getattr(args, name) for name in options})
     curves = daily_curves(prices, dst=args.dst)
     a = prices.attrs
     values = curves.to_numpy()

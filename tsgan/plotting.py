@@ -14,6 +14,8 @@ GENERATED_MEAN_COLOR = "tab:red"
 D_COLOR = "tab:blue"
 G_COLOR = "tab:green"
 GROUP_COLORS = ("tab:orange", "tab:purple")  # conditional runs: one colour per fixed condition
+# every colour a frame uses: the GIF palette is built from them (tsgan.animation.frame)
+PLOT_COLORS = (REAL_COLOR, GENERATED_COLOR, GENERATED_MEAN_COLOR, D_COLOR, G_COLOR, *GROUP_COLORS)
 
 
 def curve_ylim(
@@ -147,18 +149,25 @@ def evaluation_figures(
         >>> sorted(evaluation_figures(rng.normal(size=(50, 24)), rng.normal(size=(80, 24))))[:2]
         ['correlations', 'daily_histograms']
     """
-    from scipy.stats import spearmanr
-
     real, generated = np.asarray(real, dtype="float64"), np.asarray(generated, dtype="float64")
-    hours = np.arange(real.shape[1]) * 24.0 / real.shape[1]
+    drawings = {
+        "profile_bands": ((8, 4.5), 1, _profile_bands),
+        "hourly_quantiles": ((8, 4.5), 1, _hourly_quantiles),
+        "correlations": ((10, 4.5), 2, _correlations),
+        "pca_scatter": ((6.5, 5.5), 1, _pca_scatter),
+        "daily_histograms": ((10, 4), 2, _daily_histograms),
+    }
     figures: dict[str, Figure] = {}
-
-    def new(figsize=(8, 4.5), ncols=1):
+    for name, (figsize, ncols, draw) in drawings.items():
         fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
-        return fig, fig.subplots(1, ncols)
+        draw(fig, fig.subplots(1, ncols), real, generated)
+        figures[name] = fig
+    return figures
 
-    fig, ax = new()
+
+def _profile_bands(fig, ax, real, generated) -> None:
+    hours = np.arange(real.shape[1]) * 24.0 / real.shape[1]
     for data, color, label in (
         (real, "black", "real (test days)"),
         (generated, GENERATED_MEAN_COLOR, "generated"),
@@ -169,39 +178,32 @@ def evaluation_figures(
     hour_axis(ax, real.shape[1])
     ax.legend(fontsize=8)
     ax.set_title("mean daily profile with 5–95% bands")
-    figures["profile_bands"] = fig
 
-    fig, ax = new()
+
+def _hourly_quantiles(fig, ax, real, generated) -> None:
+    hours = np.arange(real.shape[1]) * 24.0 / real.shape[1]
     for q, style in zip((5, 25, 50, 75, 95), (":", "--", "-", "--", ":"), strict=True):
-        ax.plot(
-            hours,
-            np.percentile(real, q, axis=0),
-            color="black",
-            ls=style,
-            lw=1.2,
-            label=f"real q{q}",
-        )
-        ax.plot(
-            hours,
-            np.percentile(generated, q, axis=0),
-            color=GENERATED_MEAN_COLOR,
-            ls=style,
-            lw=1.2,
-            label=f"generated q{q}",
-        )
+        for data, color, who in (
+            (real, "black", "real"),
+            (generated, GENERATED_MEAN_COLOR, "generated"),
+        ):
+            quantile = np.percentile(data, q, axis=0)
+            ax.plot(hours, quantile, color=color, ls=style, lw=1.2, label=f"{who} q{q}")
     hour_axis(ax, real.shape[1])
     ax.legend(fontsize=7, ncol=2)
     ax.set_title("per-hour quantiles")
-    figures["hourly_quantiles"] = fig
 
-    fig, axes = new((10, 4.5), 2)
+
+def _correlations(fig, axes, real, generated) -> None:
+    from scipy.stats import spearmanr
+
     for ax, data, title in ((axes[0], real, "real (test days)"), (axes[1], generated, "generated")):
         image = ax.imshow(spearmanr(data).statistic, vmin=-1, vmax=1, cmap="RdBu_r", origin="lower")
         ax.set(title=f"Spearman correlation of hours: {title}", xlabel="hour", ylabel="hour")
     fig.colorbar(image, ax=axes, shrink=0.8)
-    figures["correlations"] = fig
 
-    fig, ax = new((6.5, 5.5))
+
+def _pca_scatter(fig, ax, real, generated) -> None:
     mean = real.mean(axis=0)
     _, _, vt = np.linalg.svd(real - mean, full_matrices=False)
     for data, color, label, size in (
@@ -217,9 +219,9 @@ def evaluation_figures(
     )
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    figures["pca_scatter"] = fig
 
-    fig, axes = new((10, 4), 2)
+
+def _daily_histograms(fig, axes, real, generated) -> None:
     for ax, fn, title in (
         (axes[0], lambda c: c.mean(axis=1), "daily mean (EUR/MWh)"),
         (axes[1], lambda c: c.max(axis=1) - c.min(axis=1), "daily max − min (EUR/MWh)"),
@@ -227,18 +229,10 @@ def evaluation_figures(
         both = np.concatenate([fn(real), fn(generated)])
         bins = np.linspace(*np.percentile(both, [0.5, 99.5]), 40)
         ax.hist(fn(real), bins=bins, density=True, color="0.4", alpha=0.6, label="real (test days)")
-        ax.hist(
-            fn(generated),
-            bins=bins,
-            density=True,
-            color=GENERATED_COLOR,
-            alpha=0.5,
-            label="generated",
-        )
+        ax.hist(fn(generated), bins=bins, density=True, color=GENERATED_COLOR, alpha=0.5,
+                label="generated")  # fmt: skip
         ax.set(xlabel=title, ylabel="density")
         ax.legend(fontsize=8)
-    figures["daily_histograms"] = fig
-    return figures
 
 
 def fan_chart_figure(

@@ -49,12 +49,11 @@ def setting(
     toml: str | None = None,
     metavar: str | None = None,
     choices: tuple[str, ...] | None = None,
-    top: bool = False,
 ):
     """A settings field and everything about it: its default, its ``tsgan train`` flag
     (``--field-name`` unless ``flag``; no ``help``, no flag), its TOML key (the field's name
-    unless ``toml``), the values it may take, and for a model setting whether its key is at
-    the top of ``config.toml`` (``top``) or under ``[model]``.
+    unless ``toml``) and the values it may take. A flagged model setting's TOML key is at the
+    top of ``config.toml``, the others under ``[model]``.
 
     Example:
         >>> fields = {f.name: f for f in dataclasses.fields(ModelSettings)}
@@ -64,39 +63,25 @@ def setting(
     cli = None
     if help is not None:
         cli = {"flag": flag, "short": short, "metavar": metavar, "help": help}
-    meta = {"cli": cli, "toml": toml, "choices": choices, "top": top or help is not None}
+    meta = {"cli": cli, "toml": toml, "choices": choices, "top": help is not None}
     return field(default=default, metadata=meta)
 
 
 def toml_name(f: dataclasses.Field) -> str:
-    """A setting's key in ``config.toml``: its field name, or the word of its flag.
-
-    Example:
-        >>> [toml_name(f) for f in dataclasses.fields(TrainConfig)][4:7]
-        ['from', 'to', 'epochs']
-    """
+    """A setting's key in ``config.toml``: its field name, or the word of its flag
+    (``date_from``: ``from``)."""
     return f.metadata.get("toml") or f.name
 
 
 def flag_name(f: dataclasses.Field) -> str:
-    """A setting's ``tsgan train`` flag: ``--field-name`` unless its definition says another.
-
-    Example:
-        >>> fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
-        >>> flag_name(fields["batch_size"]), flag_name(fields["gif_theme"])
-        ('--batch-size', '--theme')
-    """
+    """A setting's ``tsgan train`` flag: ``--field-name`` unless its definition says another
+    (``gif_theme``: ``--theme``)."""
     return (f.metadata.get("cli") or {}).get("flag") or "--" + f.name.replace("_", "-")
 
 
 def named(f: dataclasses.Field) -> str:
-    """A setting as errors name it: its TOML key, and its flag when that is another word.
-
-    Example:
-        >>> fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
-        >>> named(fields["gif_theme"]), named(fields["epochs"])
-        ('gif_theme (--theme)', 'epochs')
-    """
+    """A setting as errors name it: its TOML key, and its flag when that is another word
+    (``gif_theme (--theme)``)."""
     key, flag = toml_name(f), flag_name(f)
     plain = not f.metadata.get("cli") or flag == "--" + key.replace("_", "-")
     return key if plain else f"{key} ({flag})"
@@ -116,11 +101,8 @@ _KINDS = {
 
 def check_types(settings) -> None:
     """Every field of a settings dataclass has the type its annotation says and one of its
-    ``choices`` (settings files can hold anything; the command line gives text).
-
-    Raises:
-        RunError: naming the setting, what it must be and what it got.
-    """
+    ``choices`` (settings files can hold anything; the command line gives text); a
+    ``RunError`` names the setting, what it must be and what it got."""
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
         annotation = str(f.type)
@@ -136,19 +118,6 @@ def check_types(settings) -> None:
         choices = f.metadata.get("choices")
         if choices and value not in choices:
             raise RunError(f"{named(f)} must be one of {', '.join(choices)}, got {value!r}")
-
-
-def _jitter(name: str, value: float | None, default: float, condition: str | None) -> float:
-    """A training jitter's sd: ``default`` with a condition and 0 without when ``value`` is
-    None; never negative, and nothing to move without a condition."""
-    if value is None:
-        value = default if condition is not None else 0.0
-    if value < 0 or (value and condition is None):
-        raise RunError(
-            f"{name} needs a calendar condition and must be >= 0, "
-            f"got {value} with condition={condition!r}"
-        )
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -221,10 +190,17 @@ class ModelSettings:
 
             if self.country not in holidays.list_supported_countries():
                 raise RunError(f"country {self.country!r} has no holiday calendar (e.g. DE, AT)")
+        # a training jitter's sd: its default with a condition, 0 without; never negative
         jitters = ("season_jitter", SEASON_JITTER_DAYS), ("level_jitter", LEVEL_JITTER)
         for name, default in jitters:
-            value = _jitter(name, getattr(self, name), default, self.condition)
-            object.__setattr__(self, name, value)
+            value = getattr(self, name)
+            value = (default if self.condition else 0.0) if value is None else value
+            if value < 0 or (value and self.condition is None):
+                raise RunError(
+                    f"{name} needs a calendar condition and must be >= 0, "
+                    f"got {value} with condition={self.condition!r}"
+                )
+            object.__setattr__(self, name, float(value))
 
     def to_dict(self) -> dict:
         """The settings as plain values (lists for the units), e.g. for ``get_config``."""
@@ -232,9 +208,8 @@ class ModelSettings:
 
 
 def default_epochs(n_days: int, batch_size: int) -> int:
-    """The default number of epochs: as many as make about ``DEFAULT_UPDATES`` updates.
-
-    An epoch makes ⌈n_days / batch_size⌉ updates (the last, smaller batch included).
+    """The default number of epochs: as many as make about ``DEFAULT_UPDATES`` updates
+    (an epoch makes ⌈n_days / batch_size⌉ of them).
 
     Example:
         >>> default_epochs(547, 32), default_epochs(1616, 32)
@@ -245,12 +220,7 @@ def default_epochs(n_days: int, batch_size: int) -> int:
 
 
 def _rate_help(network: str, index: int) -> str:
-    """The help of a learning-rate setting, its defaults read from ``LEARNING_RATES``.
-
-    Example:
-        >>> _rate_help("generator", 1)
-        "the generator's Adam learning rate (default wgan-gp: 0.0001; bce: 0.0002)"
-    """
+    """The help of a learning-rate setting, each loss's default from ``LEARNING_RATES``."""
     defaults = "; ".join(f"{loss}: {rates[index]:g}" for loss, rates in LEARNING_RATES.items())
     return f"the {network}'s Adam learning rate (default {defaults})"
 
@@ -262,12 +232,7 @@ _OLD_KEYS = {"tz": "timezone"}  # config.toml keys of tsgan 0.1
 
 def model_settings(table: dict | None = None, **top) -> ModelSettings:
     """``ModelSettings`` from a ``[model]`` table and the top-level model keys, checked:
-    a flagged setting belongs at the top, an unknown key is named.
-
-    Example:
-        >>> model_settings({"latent_dim": 8}, seed=3).seed
-        3
-    """
+    a flagged setting belongs at the top, an unknown key is named."""
     fields = {f.name: f for f in dataclasses.fields(ModelSettings)}
     if table is not None and not isinstance(table, dict):
         raise RunError(f"model must be a table of model settings, got {table!r}")
@@ -461,21 +426,19 @@ class TrainConfig:
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, (int, float, list, tuple)):
+        return (
+            repr(value)
+            if not isinstance(value, (list, tuple))
+            else "[" + ", ".join(map(_toml_value, value)) + "]"
+        )
     # a TOML basic string: JSON's escapes are TOML's, except that TOML has no surrogate
     # pairs, so characters outside ASCII are written as they are (TOML files are UTF-8)
     return json.dumps(str(value), ensure_ascii=False)
 
 
 def flagged_fields() -> list[dataclasses.Field]:
-    """The settings with a ``tsgan train`` flag: the run's, then the model's.
-
-    Example:
-        >>> [f.name for f in flagged_fields()][-5:]
-        ['loss', 'seed', 'condition', 'country', 'timezone']
-    """
+    """The settings with a ``tsgan train`` flag: the run's, then the model's (``loss``,
+    ``seed``, ``condition``, ``country``, ``timezone``)."""
     fields = [*dataclasses.fields(TrainConfig), *dataclasses.fields(ModelSettings)]
     return [f for f in fields if f.metadata.get("cli")]

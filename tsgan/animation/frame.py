@@ -19,12 +19,7 @@ from tsgan.animation.panels import (
 )
 from tsgan.animation.stats import overlap
 from tsgan.plotting import (
-    D_COLOR,
-    G_COLOR,
-    GENERATED_COLOR,
-    GENERATED_MEAN_COLOR,
-    GROUP_COLORS,
-    REAL_COLOR,
+    PLOT_COLORS,
     THEMES,
     hour_axis,
     legend_above,
@@ -263,9 +258,6 @@ def _paste(frame: np.ndarray, stamp, dx: int = 0) -> None:
     frame[top : top + h, left : left + w] = (rgb[:h, :w] * 255 * a + region * (1 - a)).astype(
         np.uint8
     )
-
-
-PLOT_COLORS = (REAL_COLOR, GENERATED_COLOR, GENERATED_MEAN_COLOR, D_COLOR, G_COLOR, *GROUP_COLORS)
 
 
 def plot_palette(theme: str = THEME) -> np.ndarray:

@@ -79,6 +79,21 @@ def daily_curves(
         raise ValueError(f"freq must be '1h' or '15min', got {freq!r}")
     sources = getattr(prices, "attrs", {}).get("sources") or []
     where = f"{sources[0]}: " if len(sources) == 1 else ""
+    series, tz = _local_series(prices, tz)
+    day = pd.DatetimeIndex(series.index).normalize().tz_localize(None)  # each price's day
+    keep_days, dropped, dst_days = _complete_days(series, day, tz, slots_per_hour, dst, where)
+    table = _slot_table(series, day, keep_days, tz, slots_per_hour)
+    table.attrs = {"dropped": dict(sorted(dropped.items())), "dst_days": dst_days}
+    if dropped:
+        n_days = len(keep_days) + len(dropped)
+        logger.warning(
+            "daily_curves: dropped %d of %d days (see .attrs['dropped'])", len(dropped), n_days
+        )
+    return table
+
+
+def _local_series(prices: pd.Series, tz: str | None) -> tuple[pd.Series, str]:
+    """Prices as float64 in the delivery time zone, sorted, checked; and that zone."""
     series = pd.Series(prices, dtype="float64").dropna()
     if not isinstance(series.index, pd.DatetimeIndex):
         raise DataError("prices must be indexed by time stamps (a DatetimeIndex)")
@@ -96,14 +111,16 @@ def daily_curves(
         raise DataError("prices have duplicate time stamps; load them with load_prices")
     if series.empty:
         raise DataError("no prices to make daily curves from")
+    return series, tz
 
+
+def _complete_days(series, day, tz, slots_per_hour, dst, where):
+    """The days to keep, the dropped days with their reasons, and the DST days kept."""
     step = per_day_resolution(series, tz=tz)  # minutes per interval, one per local day
     if slots_per_hour == 4 and (step > 15).all():
         raise DataError(
             "15-minute curves asked of hourly prices; use freq='1h' (prices are hourly)"
         )
-    local = pd.DatetimeIndex(series.index)
-    day = local.normalize().tz_localize(None)
     days = pd.DatetimeIndex(day.unique())
     midnights = days.tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
     next_midnights = (days + pd.Timedelta(days=1)).tz_localize(
@@ -118,7 +135,6 @@ def daily_curves(
         step = step.where(step <= 15, other=15)  # an hourly day cannot give quarter-hours
     expected = length_min // step
     count = pd.Series(day).value_counts().reindex(days)
-
     dropped: dict[str, str] = {}
     complete = count == expected
     for d in days[~complete.to_numpy()]:
@@ -144,7 +160,12 @@ def daily_curves(
             f"{where}no complete day in {first:%Y-%m-%d}..{last:%Y-%m-%d} "
             f"({len(days)} days with prices, all incomplete)"
         )
+    return keep_days, dropped, [f"{d:%Y-%m-%d}" for d in keep_days if is_dst[d]]
 
+
+def _slot_table(series, day, keep_days, tz, slots_per_hour) -> pd.DataFrame:
+    """The kept days' prices as one row per day and one column per wall-clock slot; the
+    spring DST day's missing slot interpolated, the autumn's repeated one averaged."""
     mask = np.asarray(day.isin(keep_days))
     kept = series[mask]
     kept_local = pd.DatetimeIndex(kept.index)
@@ -173,10 +194,4 @@ def daily_curves(
         table.loc[gaps] = table.loc[gaps].interpolate(axis=1, limit_area="inside")
     table.columns = hour_columns(n_slots)
     table.index = pd.DatetimeIndex(table.index, name="date")
-    dst_days = [f"{d:%Y-%m-%d}" for d in keep_days if is_dst[d]]
-    table.attrs = {"dropped": dict(sorted(dropped.items())), "dst_days": dst_days}
-    if dropped:
-        logger.warning(
-            "daily_curves: dropped %d of %d days (see .attrs['dropped'])", len(dropped), len(days)
-        )
     return table

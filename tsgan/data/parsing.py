@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsgan.data.errors import DataError
+from tsgan.data.errors import DataError, refuse_first
 from tsgan.data.zones import GERMAN_ZONES, canonical_zone
 
 logger = logging.getLogger(__name__)
@@ -157,12 +157,13 @@ def parse_numbers(
     except (ValueError, TypeError):
         numbers = pd.to_numeric(clean, errors="coerce").to_numpy(dtype="float64")
         bad = np.isnan(numbers) & ~missing
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise DataError(
-            f"{where}: line {lines[i]}: price {text.iloc[i]!r} in column {column!r} is not a "
-            f"number (expected e.g. {example} or '-' for missing)"
-        )
+    refuse_first(
+        bad,
+        lambda i: (
+            f"{where}: line {lines[i]}: price {text.iloc[i]!r} in column {column!r} is "
+            f"not a number (expected e.g. {example} or '-' for missing)"
+        ),
+    )
     return numbers
 
 

@@ -8,7 +8,7 @@ import zoneinfo
 import numpy as np
 import pandas as pd
 
-from tsgan.data.errors import DataError
+from tsgan.data.errors import DataError, refuse_first
 from tsgan.data.formats import Source, expand_sources, read_file
 from tsgan.data.parsing import NS, TZ, Part
 from tsgan.data.zones import canonical_zone
@@ -188,12 +188,13 @@ def per_day_resolution(prices: pd.Series, *, where: str = "prices", tz: str = TZ
     )  # minutes since local midnight... up to the DST shift, which is a whole hour
     grid = mode.reindex(day).to_numpy()
     off_grid = (offset.to_numpy() % grid) != 0
-    if off_grid.any():
-        i = int(np.argmax(off_grid))
-        raise DataError(
-            f"{where}: mixed resolutions on {day[i]:%Y-%m-%d}: stamp {local[i]:%H:%M} is off the "
-            f"{grid[i]}-minute grid of that day"
-        )
+    refuse_first(
+        off_grid,
+        lambda i: (
+            f"{where}: mixed resolutions on {day[i]:%Y-%m-%d}: stamp {local[i]:%H:%M} is "
+            f"off the {grid[i]}-minute grid of that day"
+        ),
+    )
     return mode
 
 

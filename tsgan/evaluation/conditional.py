@@ -10,18 +10,16 @@ level) and a Gaussian copula of those analogs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tsgan.atomic import write_atomic
 from tsgan.data.calendar import DAY_TYPES, SEASONS, day_types, seasons
 from tsgan.evaluation.baselines import gaussian_copula
 from tsgan.evaluation.metrics import crps_per_hour, energy_terms, variogram_scores
-from tsgan.evaluation.report import dm_tests, stratified_halves
+from tsgan.evaluation.report import dm_tests, run_header, stratified_halves, write_results
 
 # generate(dates, levels or None, n_per_day, seed) -> (len(dates), n_per_day, n_steps) EUR/MWh
 DayGenerate = Callable[[pd.DatetimeIndex, np.ndarray | None, int, int], np.ndarray]
@@ -206,51 +204,14 @@ def evaluate_conditional(
     scores = {n: {s: float(per_day[n][s].mean()) for s in SCORES} for n in names}
     dm = dm_tests(per_day, names[1:], SCORES)
     types, season = day_types(dates, country=country), seasons(dates)
-    by_type = {
-        DAY_TYPES[t]: {"days": int((types == t).sum())}
-        | {n: float(per_day[n]["es"][types == t].mean()) for n in names}
-        for t in range(len(DAY_TYPES))
-        if (types == t).any()
-    }
-    by_season = {
-        SEASONS[s]: {"days": int((season == s).sum())}
-        | {n: float(per_day[n]["es"][season == s].mean()) for n in names}
-        for s in range(len(SEASONS))
-        if (season == s).any()
-    }
-
-    # Workday − Sunday/holiday mean profile: model against real, next to real against real.
-    rng = np.random.default_rng(seed)
-    floor, model_gap = [], []
+    by_type = _group_means(per_day, names, types, DAY_TYPES)
+    by_season = _group_means(per_day, names, season, SEASONS)
+    profile = _profile_difference(samples["model"], Y, dates, types, seed=seed, splits=splits)
     X = samples["model"]
-    for _ in range(splits):
-        a, b = stratified_halves(dates, rng)
-        floor.append(_profile_gap(Y[a], Y[b], types[a], types[b]))
-        gen = X[a].reshape(-1, Y.shape[1])
-        model_gap.append(_profile_gap(gen, Y[b], np.repeat(types[a], X.shape[1]), types[b]))
-    profile = {
-        "floor_mean": float(np.mean(floor)),
-        "floor_sd": float(np.std(floor)),
-        "model_mean": float(np.mean(model_gap)),
-        "model_sd": float(np.std(model_gap)),
-        "full_model_rmse": _profile_gap(
-            X.reshape(-1, Y.shape[1]), Y, np.repeat(types, X.shape[1]), types
-        ),
-    }
-    profile["within_floor"] = bool(
-        profile["model_mean"] <= profile["floor_mean"] + 2 * profile["floor_sd"]
-    )
-
     result = {
-        "n_per_day": n_per_day,
-        "n_test_days": len(Y),
-        "n_train_days": len(train),
-        "level": level,
-        "country": country,
-        "seed": seed,
-        "splits": splits,
-        "test_range": [f"{dates[0]:%Y-%m-%d}", f"{dates[-1]:%Y-%m-%d}"],
-        "train_range": [f"{train.index[0]:%Y-%m-%d}", f"{train.index[-1]:%Y-%m-%d}"],
+        **run_header(
+            test, train, n_per_day=n_per_day, level=level, country=country, seed=seed, splits=splits
+        ),
         "scores": scores,
         "diebold_mariano": dm,
         "by_day_type": by_type,
@@ -272,17 +233,81 @@ def evaluate_conditional(
     return result
 
 
+def _group_means(per_day: dict, names: list[str], groups: np.ndarray, labels) -> dict:
+    """Each column's mean per-day energy score within each group (day type, season)."""
+    return {
+        labels[g]: {"days": int((groups == g).sum())}
+        | {n: float(per_day[n]["es"][groups == g].mean()) for n in names}
+        for g in range(len(labels))
+        if (groups == g).any()
+    }
+
+
+def _profile_difference(X, Y, dates, types, *, seed: int, splits: int) -> dict:
+    """Workday − Sunday/holiday mean profile: the model against the real days, next to
+    real half against real half (the noise floor), over stratified halvings."""
+    rng = np.random.default_rng(seed)
+    floor, model_gap = [], []
+    for _ in range(splits):
+        a, b = stratified_halves(dates, rng)
+        floor.append(_profile_gap(Y[a], Y[b], types[a], types[b]))
+        gen = X[a].reshape(-1, Y.shape[1])
+        model_gap.append(_profile_gap(gen, Y[b], np.repeat(types[a], X.shape[1]), types[b]))
+    profile = {
+        "floor_mean": float(np.mean(floor)),
+        "floor_sd": float(np.std(floor)),
+        "model_mean": float(np.mean(model_gap)),
+        "model_sd": float(np.std(model_gap)),
+        "full_model_rmse": _profile_gap(
+            X.reshape(-1, Y.shape[1]), Y, np.repeat(types, X.shape[1]), types
+        ),
+    }
+    profile["within_floor"] = bool(
+        profile["model_mean"] <= profile["floor_mean"] + 2 * profile["floor_sd"]
+    )
+    return profile
+
+
+def _test_and_group_lines(results: dict, names: list[str]) -> list[str]:
+    """The report's Diebold–Mariano table and its tables by day type and by season."""
+    lines: list[str] = []
+    lines += [
+        "",
+        "## Diebold–Mariano tests, model against each column",
+        "",
+        "Statistic < 0: the model's per-day score is lower (better); Newey–West variance.",
+        "",
+        "| against | " + " | ".join(f"{k} stat | {k} p" for k in SCORES) + " |",
+        "|---|" + "---|---|" * len(SCORES),
+    ]
+    for other, row in results["diebold_mariano"].items():
+        cells = [f"{row[k]['statistic']:.2f} | {row[k]['p_value']:.3g}" for k in SCORES]
+        lines.append(f"| {other} | " + " | ".join(cells) + " |")
+    for key, heading in (("by_day_type", "day type"), ("by_season", "season")):
+        lines += [
+            "",
+            f"## Energy score by {heading}",
+            "",
+            f"| {heading} | days | " + " | ".join(names) + " |",
+            "|---|---|" + "---|" * len(names),
+        ]
+        for group, row in results[key].items():
+            lines.append(
+                f"| {group} | {row['days']} | " + " | ".join(f"{row[n]:.3f}" for n in names) + " |"
+            )
+    return lines
+
+
 def conditional_report_markdown(
     results: dict, *, title: str = "tsgan evaluation by condition", credit: str | None = None
 ) -> str:
     """The conditional evaluation as Markdown: scores, DM tests, by day type and season.
 
     Example:
-        >>> days = pd.date_range("2024-01-01", "2024-12-31")
-        >>> curves = pd.DataFrame(np.random.default_rng(0).normal(80, 20, (366, 24)), index=days)
-        >>> analogs = analog_baselines(curves[:300], level=False)["analog days"]
-        >>> results = evaluate_conditional(analogs, curves[300:], curves[:300], level=False,
-        ...                                n_per_day=20, splits=2)
+        >>> rng = np.random.default_rng(1)
+        >>> year = pd.DataFrame(rng.gamma(9, 9, (365, 24)), index=pd.date_range("2023-01-01", periods=365))
+        >>> analogs = analog_baselines(year[:300], level=False)["analog days"]
+        >>> results = evaluate_conditional(analogs, year[300:], year[:300], level=False, n_per_day=9, splits=2)
         >>> conditional_report_markdown(results).splitlines()[0]
         '# tsgan evaluation by condition'
     """
@@ -314,30 +339,7 @@ def conditional_report_markdown(
             for n in names
         ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "## Diebold–Mariano tests, model against each column",
-        "",
-        "Statistic < 0: the model's per-day score is lower (better); Newey–West variance.",
-        "",
-        "| against | " + " | ".join(f"{k} stat | {k} p" for k in SCORES) + " |",
-        "|---|" + "---|---|" * len(SCORES),
-    ]
-    for other, row in results["diebold_mariano"].items():
-        cells = [f"{row[k]['statistic']:.2f} | {row[k]['p_value']:.3g}" for k in SCORES]
-        lines.append(f"| {other} | " + " | ".join(cells) + " |")
-    for key, heading in (("by_day_type", "day type"), ("by_season", "season")):
-        lines += [
-            "",
-            f"## Energy score by {heading}",
-            "",
-            f"| {heading} | days | " + " | ".join(names) + " |",
-            "|---|---|" + "---|" * len(names),
-        ]
-        for group, row in results[key].items():
-            lines.append(
-                f"| {group} | {row['days']} | " + " | ".join(f"{row[n]:.3f}" for n in names) + " |"
-            )
+    lines += _test_and_group_lines(results, names)
     p = results["profile_difference"]
     lines += [
         "",
@@ -368,28 +370,17 @@ def conditional_report_markdown(
     return "\n".join(lines) + "\n"
 
 
-def write_conditional_report(
-    results: dict,
-    test: pd.DataFrame,
-    out: str | Path,
-    *,
-    title: str = "tsgan evaluation by condition",
-    credit: str | None = None,
-) -> Path:
-    """Write ``metrics.json``, ``report.md`` and ``fan_charts.png`` (four test days) into ``out``.
+def write_conditional_report(results: dict, test: pd.DataFrame, out: str | Path, **text) -> Path:
+    """Write ``metrics.json``, ``report.md`` and ``fan_charts.png`` (four test days) into
+    ``out``; ``text`` is the report's ``title`` and ``credit``
+    (:func:`conditional_report_markdown`).
 
     Example:
         >>> write_conditional_report(results, test, "runs/eval")  # doctest: +SKIP
     """
     from tsgan.plotting import fan_chart_figure, save_figure
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    clean = {k: v for k, v in results.items() if not k.startswith("_")}
-    write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
-    write_atomic(
-        out / "report.md", conditional_report_markdown(results, title=title, credit=credit)
-    )
+    out = write_results(results, out, conditional_report_markdown(results, **text))
     dates = pd.DatetimeIndex(test.index)
     types, season = day_types(dates, country=results["country"]), seasons(dates)
     panels = []

@@ -105,6 +105,23 @@ def dm_tests(
     }
 
 
+def run_header(test: pd.DataFrame, train: pd.DataFrame, **settings) -> dict:
+    """What every evaluation result starts with: its settings, the test and training days.
+
+    Example:
+        >>> days = pd.DataFrame(index=pd.date_range("2025-01-01", periods=3))
+        >>> run_header(days, days, seed=0)["test_range"]
+        ['2025-01-01', '2025-01-03']
+    """
+    return {
+        **settings,
+        "n_test_days": len(test),
+        "n_train_days": len(train),
+        "test_range": [f"{test.index[0]:%Y-%m-%d}", f"{test.index[-1]:%Y-%m-%d}"],
+        "train_range": [f"{train.index[0]:%Y-%m-%d}", f"{train.index[-1]:%Y-%m-%d}"],
+    }
+
+
 def evaluate_generator(
     generate: Generate,
     test: pd.DataFrame,
@@ -188,13 +205,7 @@ def evaluate_generator(
         name: stylized_facts(candidates[name]) for name in samplers
     }
     return {
-        "n_generated": n,
-        "n_test_days": len(Y),
-        "n_train_days": len(T),
-        "splits": splits,
-        "seed": seed,
-        "test_range": [f"{test.index[0]:%Y-%m-%d}", f"{test.index[-1]:%Y-%m-%d}"],
-        "train_range": [f"{train.index[0]:%Y-%m-%d}", f"{train.index[-1]:%Y-%m-%d}"],
+        **run_header(test, train, n_generated=n, splits=splits, seed=seed),
         "full": full,
         "matched": matched,
         "diebold_mariano": dm,
@@ -298,6 +309,17 @@ def _dm_rows(tests: dict) -> list[str]:
     ]
 
 
+def write_results(results: dict, out: str | Path, markdown: str) -> Path:
+    """Create the report folder ``out`` and write ``metrics.json`` (every result but the
+    samples) and ``report.md`` into it, each atomically."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    clean = {k: v for k, v in results.items() if not k.startswith("_")}
+    write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
+    write_atomic(out / "report.md", markdown)
+    return out
+
+
 def write_report(
     results: dict,
     test: pd.DataFrame,
@@ -309,11 +331,7 @@ def write_report(
     """Write ``metrics.json``, ``report.md`` and the figures into ``out``."""
     from tsgan.plotting import evaluation_figures, save_figure
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    clean = {k: v for k, v in results.items() if not k.startswith("_")}
-    write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
-    write_atomic(out / "report.md", report_markdown(results, title=title, credit=credit))
+    out = write_results(results, out, report_markdown(results, title=title, credit=credit))
     for name, fig in evaluation_figures(test.to_numpy(), results["_samples"]["model"]).items():
         save_figure(fig, out / f"{name}.png")
     return out
