@@ -53,15 +53,17 @@ def main() -> None:
             runs, times = {}, {}
             for condition in (None, "calendar", "calendar+level"):
                 name = condition or "unconditional"
-                config = TrainConfig(
-                    sources=(str(DATA),),
-                    zone="DE-LU",
-                    date_from=TRAIN[0],
-                    date_to=TRAIN[1],
-                    out=f"{tmp}/{name}-{seed}",
-                    seed=seed,
-                    condition=condition,
-                    **extra,
+                config = TrainConfig.from_values(
+                    dict(
+                        sources=(str(DATA),),
+                        zone="DE-LU",
+                        date_from=TRAIN[0],
+                        date_to=TRAIN[1],
+                        out=f"{tmp}/{name}-{seed}",
+                        seed=seed,
+                        condition=condition,
+                        **extra,
+                    )
                 )
                 summary = train(config, progress=None)
                 times[name] = summary["wall_time_s"]

@@ -65,7 +65,9 @@ def main() -> None:
     samples["bootstrap"] = bootstrap(T)(N, np.random.default_rng(0))
     with tempfile.TemporaryDirectory() as tmp:
         source = str(PROTOCOLS[args.protocol]["source"])
-        config = TrainConfig(sources=(source,), out=f"{tmp}/run", seed=0, gif=False)
+        config = TrainConfig.from_values(
+            {"sources": (source,), "out": f"{tmp}/run", "seed": 0, "gif": False}
+        )
         train(config, progress=None, days=train_days.index)
         gan = keras.models.load_model(f"{tmp}/run/model.keras")
     samples |= {f"tsgan seed 0, draw {g}": gan.generate(N, seed=g) for g in range(3)}

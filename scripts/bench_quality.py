@@ -127,8 +127,9 @@ def run_protocol(
         if vary_split:
             train_days, test_days = split(protocol, validate=True, split_seed=seed + 1)
         with tempfile.TemporaryDirectory() as tmp:
-            config = TrainConfig(
-                sources=(str(protocol["source"]),), out=f"{tmp}/run", seed=seed, **settings
+            config = TrainConfig.from_values(
+                {"sources": (str(protocol["source"]),), "out": f"{tmp}/run", "seed": seed}
+                | settings
             )
             start = time.perf_counter()
             summary = train(config, progress=None, days=train_days.index)

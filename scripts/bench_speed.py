@@ -140,7 +140,7 @@ def cli_rate(tmp: Path, loss: str, batch: int, epochs: int, *extra: str) -> tupl
 
 
 def training(curves, repeat: int, epochs: int, tmp: Path, quick: bool) -> list[dict]:
-    unit = keras.ops.convert_to_numpy(_adapted(curves).to_unit(curves.to_numpy()))
+    unit = keras.ops.convert_to_numpy(_adapted(curves).transform.forward(curves.to_numpy()))
     rows = []
     for loss in ("bce", "wgan-gp"):
         for batch in (64, 256):

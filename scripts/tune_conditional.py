@@ -113,7 +113,9 @@ def main() -> None:
         loss = settings.pop("loss", None)  # None: the default for the condition
         d_rate, g_rate = settings.pop("learning_rates", (None, None))  # None: the loss's
         keras.utils.set_random_seed(seed)
-        gan = tsgan.PriceGAN(loss=loss, seed=seed, condition=args.condition, **settings)
+        if loss is not None:
+            settings["loss"] = loss
+        gan = tsgan.PriceGAN(seed=seed, condition=args.condition, **settings)
         gan.compile(d_learning_rate=d_rate, g_learning_rate=g_rate)
         t0 = time.perf_counter()
         gan.fit(train, epochs=args.epochs, batch_size=TrainConfig.batch_size, verbose=0)
@@ -123,7 +125,7 @@ def main() -> None:
             day_generator(gan),
             valid,
             train,
-            level=gan.has_level,
+            level=gan.conditions.level is not None,
             n_per_day=args.n_per_day,
             splits=10,
         )

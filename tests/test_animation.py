@@ -71,6 +71,7 @@ def test_default_frames_give_the_first_epochs_more():
     assert frame_epochs(250) == list(range(1, 251))  # every epoch while they fit
 
 
+@pytest.mark.slow
 def test_the_callback_draws_the_paced_epochs(curves, tmp_path):
     gan = PriceGAN(**TINY)
     anim = TrainingAnimation(tmp_path / "a.gif", real=curves, frames=8)
@@ -91,6 +92,7 @@ def test_the_callback_draws_the_paced_epochs(curves, tmp_path):
         np.testing.assert_allclose(stored[key], history[key], rtol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".gif", ".webp", ".png", ".mp4"])
 def test_every_format_size_and_hold(runs, tmp_path, suffix):
     if suffix == ".mp4":
@@ -113,6 +115,7 @@ def test_every_format_size_and_hold(runs, tmp_path, suffix):
     assert not list(tmp_path.glob(".*"))  # no temporary file left
 
 
+@pytest.mark.slow
 def test_train_flags_set_the_look_and_are_saved(tmp_path):
     run = tmp_path / "run"
     argv = ["train", "--demo", "--epochs", "3", "--out", str(run), "-q"]
@@ -127,6 +130,7 @@ def test_train_flags_set_the_look_and_are_saved(tmp_path):
     assert saved["gif_title"] == "Demo run" and saved["gif_hold"] == 1.5
 
 
+@pytest.mark.slow
 def test_themes_change_the_background(runs, tmp_path):
     colors = {}
     for theme in THEMES:
@@ -136,6 +140,7 @@ def test_themes_change_the_background(runs, tmp_path):
     assert colors["light"].min() > 240 and colors["dark"].max() < 60
 
 
+@pytest.mark.slow
 def test_two_runs_side_by_side(runs, tmp_path):
     out = tmp_path / "compare.gif"
     argv = ["animate", *map(str, runs), "-o", str(out), "--label", "A", "--label", "B"]
@@ -162,6 +167,7 @@ def test_frames_align_by_the_fraction_of_training():
     assert [int(long[pair[1]]) for pair in aligned] == [3, 3, 6, 6, 9, 12]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -178,6 +184,7 @@ def test_bad_animation_settings(runs, tmp_path, capsys, argv, message):
     assert len(err) == 1 and message in err[0] and not out.exists()
 
 
+@pytest.mark.slow
 def test_older_samples_without_histograms_still_render(runs, tmp_path):
     with np.load(runs[0] / "samples.npz") as data:
         old = {k: data[k] for k in data.files if not k.startswith("dist_")}

@@ -35,6 +35,7 @@ def trained(curves, tmp_path):
     return gan, anim, tmp_path / "run"
 
 
+@pytest.mark.slow
 def test_gif_has_a_frame_per_epoch_and_loops(trained):
     _, anim, run = trained
     gif = Image.open(run / "training.gif")
@@ -59,6 +60,7 @@ def test_gif_has_a_frame_per_epoch_and_loops(trained):
     np.testing.assert_allclose(last.mean(), shots[-1].mean(), atol=2)  # the last frame
 
 
+@pytest.mark.slow
 def test_every_and_the_last_epoch(curves, tmp_path):
     gan = PriceGAN(**TINY)
     anim = TrainingAnimation(tmp_path / "a.gif", real=curves, every=3)
@@ -77,6 +79,7 @@ class Interrupt(keras.callbacks.Callback):
             raise self.error("stop")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
 def test_interrupted_fit_leaves_a_valid_gif(curves, tmp_path, error):
     gan = PriceGAN(**TINY)
@@ -97,6 +100,7 @@ def test_interrupted_fit_leaves_a_valid_gif(curves, tmp_path, error):
     assert (tmp_path / "losses.png").exists() and not list(tmp_path.glob(".*part*"))
 
 
+@pytest.mark.slow
 def test_without_real_curves_the_price_axis_comes_from_the_model(curves, tmp_path):
     gan = PriceGAN(**TINY)
     anim = TrainingAnimation(tmp_path / "training.gif", n_samples=4)
@@ -109,6 +113,7 @@ def test_without_real_curves_the_price_axis_comes_from_the_model(curves, tmp_pat
     assert Image.open(tmp_path / "training.gif").n_frames == 2
 
 
+@pytest.mark.slow
 def test_a_failing_drawing_process_is_reported_in_one_line(curves, tmp_path):
     """The drawing process cannot write the animation (its name is a folder): training
     hears why, from the process's own report, not a broken pipe."""
@@ -121,6 +126,7 @@ def test_a_failing_drawing_process_is_reported_in_one_line(curves, tmp_path):
     anim.finish()  # already ended: nothing to do
 
 
+@pytest.mark.slow
 def test_nan_stop_keeps_the_frames_and_the_last_finite_weights(curves, tmp_path):
     gan = PriceGAN(**TINY)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e30), g_optimizer=keras.optimizers.Adam(1e30))
@@ -138,6 +144,7 @@ def test_nan_stop_keeps_the_frames_and_the_last_finite_weights(curves, tmp_path)
     assert 1 <= Image.open(tmp_path / "training.gif").n_frames == len(anim.epochs_rendered)
 
 
+@pytest.mark.slow
 def test_animate_rerenders_from_samples(trained, tmp_path):
     _, _, run = trained
     assert main(["animate", str(run), "--out", str(tmp_path / "again.gif"), "--fps", "4"]) == 0
@@ -150,6 +157,7 @@ def test_animate_rerenders_from_samples(trained, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_mp4(trained, tmp_path):
     pytest.importorskip("imageio_ffmpeg")
     _, _, run = trained
@@ -170,6 +178,7 @@ def test_gif_stream_is_valid_after_every_frame(tmp_path):
     assert len(decoded) == 4 and decoded[0].shape == (16, 20, 3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
 def test_health_warns_once_when_the_discriminator_wins(curves, loss, caplog):
     gan = PriceGAN(**TINY, loss=loss)
@@ -186,6 +195,7 @@ def test_health_warns_once_when_the_discriminator_wins(curves, loss, caplog):
     assert healthy.warnings == [] and healthy.message is None
 
 
+@pytest.mark.slow
 def test_progress_plain_lines_in_a_log_and_one_bar_in_a_terminal(curves, capsys):
     gan = PriceGAN(**TINY)
     gan.compile()
@@ -206,6 +216,7 @@ def test_progress_plain_lines_in_a_log_and_one_bar_in_a_terminal(curves, capsys)
     assert out.count("\n") == 1 and out.endswith("\n") and "5/5" in out and "g_loss" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("suffix", "kind"), [(".webp", "WEBP"), (".png", "PNG")])
 def test_animate_writes_the_format_of_the_suffix(trained, tmp_path, suffix, kind):
     _, _, run = trained

@@ -98,6 +98,7 @@ def test_non_empty_run_dir_needs_overwrite(tmp_path, capsys):
     assert "run directory is not empty (use --overwrite" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tmp_path, capsys):
     run = tmp_path / "keep"
     assert main(["train", "--demo", "--out", str(run), "--epochs", "1", "--no-gif"]) == 0
@@ -109,6 +110,7 @@ def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tmp_path, cap
     assert "bad.csv" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_overwrite_keeps_the_old_run_until_the_new_one_has_a_model(tmp_path, monkeypatch, capsys):
     import tsgan.train
 
@@ -174,6 +176,7 @@ def test_config_file_and_flags(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_train_sample_as_a_user_would(tmp_path):
     """Subprocess: train on the demo for 2 epochs, sample 10 scenarios to CSV."""
     run = tmp_path / "runs" / "demo"
@@ -239,6 +242,7 @@ def test_train_sample_as_a_user_would(tmp_path):
     assert proc.stderr.strip().count("\n") == 0 and "not empty" in proc.stderr
 
 
+@pytest.mark.slow
 def test_sample_parquet_in_process(tmp_path):
     run = tmp_path / "run"
     assert (
@@ -266,6 +270,7 @@ def test_sample_parquet_in_process(tmp_path):
     assert not (run / "training.gif").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signals", "code", "status"),
     [
@@ -346,6 +351,7 @@ def test_a_stopped_run_is_saved(signals, code, status, tmp_path):
         assert Image.open(run / "training.gif").n_frames == done + 10
 
 
+@pytest.mark.slow
 def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
     import keras
 
@@ -375,6 +381,7 @@ def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
     assert main(["train", "--resume", str(parts)]) == 2  # nothing left to do: one clear line
 
 
+@pytest.mark.slow
 def test_sigkill_leaves_a_run_that_resumes(tmp_path):
     """SIGKILL at a random moment: every file under its final name is whole, and --resume finishes."""
     import random
@@ -471,6 +478,7 @@ def test_each_setting_is_one_flag_and_one_toml_key():
     assert old.model.timezone == "Europe/Vienna"
 
 
+@pytest.mark.slow
 def test_default_epochs_make_a_number_of_updates(tmp_path, monkeypatch):
     """Without --epochs a run trains about DEFAULT_UPDATES updates, however many days it has:
     the number is resolved once the days are known and recorded in config.toml, so a resumed
@@ -489,6 +497,7 @@ def test_default_epochs_make_a_number_of_updates(tmp_path, monkeypatch):
     assert "epochs = 3\n" in (tmp_path / "c" / "config.toml").read_text()
 
 
+@pytest.mark.slow
 def test_learning_rates_are_settings(tmp_path, capsys):
     """--d-learning-rate / --g-learning-rate reach the optimizers of the trained model (the
     other keeps its loss's default), and a rate outside (0, 1) is one clear error."""
@@ -514,6 +523,7 @@ def test_settings_files_round_trip_any_path(out):
     assert TrainConfig.from_toml(config.to_toml()) == config
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("source", "credit"),
     [
@@ -542,6 +552,7 @@ def test_each_source_gets_its_own_credit(shared_data, tmp_path, source, credit):
         assert f"Data: {credit}." in (report / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_version_action_and_short_flags(tmp_path, capsys):
     with pytest.raises(SystemExit) as done:
         main(["--version"])
@@ -553,6 +564,7 @@ def test_version_action_and_short_flags(tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "s.csv")) == 4
 
 
+@pytest.mark.slow
 def test_quiet_training_prints_only_its_last_line(tmp_path, capsys):
     argv = ["train", "--demo", "--from", "2024-12-01", "--epochs", "3", "--batch-size", "16"]
     assert main([*argv, "-q", "--no-gif", "-o", str(tmp_path / "run")]) == 0

@@ -53,6 +53,7 @@ def level_model(tmp_path_factory):
     return gan, path
 
 
+@pytest.mark.slow
 def test_round_trip_in_a_fresh_process(level_model, tmp_path):
     gan, path = level_model
     dates, levels = ["2026-04-12", "2026-04-13", "2026-12-24"], [85.0, 95.0, 40.0]
@@ -94,6 +95,7 @@ def test_level_is_the_daily_mean_and_shapes_vary(level_model):
     assert (per_day_sd > 0.5).all()  # not one curve per date
 
 
+@pytest.mark.slow
 def test_errors_for_missing_or_unexpected_conditions(level_model, tmp_path, capsys):
     gan, path = level_model
     with pytest.raises(ValueError, match="give a level"):
@@ -297,6 +299,7 @@ def test_level_jitter_moves_each_day_and_its_level_alike():
     assert abs(moved_by[:, 0].std() - sd) < 0.03 * sd
 
 
+@pytest.mark.slow
 def test_the_jitters_train_batch_by_batch_too():
     """A tf.data pipeline takes the per-batch steps: the jitters draw one shift per day there."""
     import tensorflow as tf

@@ -52,6 +52,7 @@ def project_folder(tmp_path, shared_data):
     return work
 
 
+@pytest.mark.slow
 def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatch):
     """The README's Python API block, verbatim, from a folder with ../shared beside it."""
     work = project_folder(tmp_path, shared_data)
@@ -71,6 +72,7 @@ def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatc
     )
 
 
+@pytest.mark.slow
 def test_readme_animation_example_runs_as_written(curves, tmp_path, monkeypatch):
     """The README's render_animation block, on two tiny runs where the README's commands put theirs."""
     from PIL import Image
@@ -87,6 +89,7 @@ def test_readme_animation_example_runs_as_written(curves, tmp_path, monkeypatch)
         assert gif.size == (2 * 960, 400) and gif.n_frames == 3
 
 
+@pytest.mark.slow
 def test_readme_evaluation_example_runs_as_written(shared_data, tmp_path, monkeypatch, capsys):
     """The README's tsgan.evaluate_generator block, with a small model where the README's command puts one."""
     work = project_folder(tmp_path, shared_data)

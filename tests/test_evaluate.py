@@ -200,6 +200,7 @@ def test_floor_protocol_ranks_a_perfect_generator_with_the_floor(rng):
     assert "| bootstrap vs | energy score" in text and "| ideal vs | energy score" in text
 
 
+@pytest.mark.slow
 def test_evaluate_command_on_real_days(shared_data, tmp_path, capsys):
     run, report = tmp_path / "run", tmp_path / "report"
     ec = str(shared_data / "energy_charts_de_lu")

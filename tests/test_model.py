@@ -35,6 +35,7 @@ def weights(model: keras.Model, trainable_only: bool = False) -> list[np.ndarray
     return [keras.ops.convert_to_numpy(w).copy() for w in ws]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
 def test_fit_tracks_finite_losses(curves, loss):
     gan = tiny(loss=loss, d_steps=2)
@@ -46,6 +47,7 @@ def test_fit_tracks_finite_losses(curves, loss):
         assert all(0 < v < 1 for v in history.history["d_real"] + history.history["d_fake"])
 
 
+@pytest.mark.slow
 def test_shapes_and_units(curves):
     gan = tiny(pac=2)
     gan.fit(curves, epochs=1, batch_size=32, verbose=0)
@@ -83,6 +85,7 @@ def test_transform_round_trip_and_heavy_tails(output):
     np.testing.assert_allclose(eur, gan.transform.inverse(far, xp=np), rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_linear_output_model_trains_generates_within_the_bound_and_reloads(curves, tmp_path):
     gan = PriceGAN(**TINY, output_activation="linear")
     gan.compile()
@@ -108,6 +111,7 @@ def test_a_model_saved_before_output_activation_existed_loads_with_tanh():
         PriceGAN(**TINY, output_activation="relu")
 
 
+@pytest.mark.slow
 def test_a_model_saved_before_batch_norm_existed_loads_with_it(tmp_path, curves):
     def norms(gan):
         return [type(layer).__name__ for layer in gan.generator.layers].count("BatchNormalization")
@@ -163,6 +167,7 @@ def test_wgan_gp_gradient_norm_at_zero_is_finite(curves):
     assert all(np.isfinite(w).all() for w in weights(gan.discriminator))
 
 
+@pytest.mark.slow
 def test_generate_is_deterministic_by_seed(curves):
     gan = tiny()
     gan.fit(curves, epochs=1, batch_size=32, verbose=0)
@@ -175,6 +180,7 @@ def test_generate_is_deterministic_by_seed(curves):
     )
 
 
+@pytest.mark.slow
 def test_save_load_generate_and_continue(curves, tmp_path):
     gan = tiny(ema=0.9, pac=2, loss="bce")
     gan.compile(steps_per_execution=2, jit_compile=False)
@@ -206,6 +212,7 @@ def test_save_load_generate_and_continue(curves, tmp_path):
     assert int(loaded.g_optimizer.iterations) > int(gan.g_optimizer.iterations)
 
 
+@pytest.mark.slow
 def test_keras_load_model_in_a_fresh_process_after_import_tsgan(curves, tmp_path):
     gan = tiny()
     gan.fit(curves, epochs=1, batch_size=32, verbose=0)
@@ -224,6 +231,7 @@ def test_keras_load_model_in_a_fresh_process_after_import_tsgan(curves, tmp_path
     assert proc.stdout.split() == ["PriceGAN", "(3,", "24)"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
 def test_fused_epochs_compute_what_per_batch_steps_compute(curves, loss):
     """The fast path (one compiled call per epoch) against plain per-batch ``train_step``.
@@ -250,6 +258,7 @@ def test_fused_epochs_compute_what_per_batch_steps_compute(curves, loss):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.slow
 def test_fused_epochs_shuffle_reproducibly(curves):
     """With shuffle (the default) each epoch takes another order, the same for the same seed."""
     days = curves.to_numpy()[:96]
@@ -264,6 +273,7 @@ def test_fused_epochs_shuffle_reproducibly(curves):
     assert not np.allclose(kept["d_loss"], first["d_loss"])
 
 
+@pytest.mark.slow
 def test_conditional_inputs(curves):
     cond = np.eye(2)[np.asarray(curves.attrs["weekend"], dtype=int)]  # (N, 2) one-hot
     gan = tiny(condition_dim=2)
@@ -310,6 +320,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_matches_single_device():
     proc = subprocess.run(
         [sys.executable, "-c", MIRRORED.format(root=str(ROOT))],
@@ -361,6 +372,7 @@ def test_learning_check_rejects_a_collapsed_generator():
     assert learned_both_shapes(two_shape_curves(1000, seed=9).to_numpy(), curves)
 
 
+@pytest.mark.slow
 def test_learns_two_daily_shapes():
     """1,280 quick steps: both shapes in about the right proportions, mean profile close.
 
@@ -412,6 +424,7 @@ def test_fit_rejects_non_finite_curves_after_adapt(curves):
         gan.fit((curves.to_numpy(), conditions), epochs=1, verbose=0)
 
 
+@pytest.mark.slow
 def test_a_seed_makes_the_whole_model_reproducible(curves):
     """No keras.utils.set_random_seed: the seed alone fixes weights, dropout and noise."""
 
@@ -428,6 +441,7 @@ def test_a_seed_makes_the_whole_model_reproducible(curves):
     assert not np.allclose(a.generate(20, seed=0), c.generate(20, seed=0))
 
 
+@pytest.mark.slow
 def test_predict_and_call_give_prices_in_eur_per_mwh(curves):
     gan = tiny(ema=0.9)
     gan.fit(curves, epochs=2, batch_size=32, verbose=0)
@@ -448,6 +462,7 @@ def test_predict_and_call_give_prices_in_eur_per_mwh(curves):
     np.testing.assert_allclose(prices.mean(axis=1), [12.5, 140.0], rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_default_optimizers_take_the_learning_rates_of_their_loss(tmp_path):
     """WGAN-GP's critic learns four times as fast as its generator; BCE's two share a rate,
     and a saved model comes back with the rates it was trained with."""
@@ -467,6 +482,7 @@ def test_default_optimizers_take_the_learning_rates_of_their_loss(tmp_path):
 SAVED_V0_1 = ROOT / "tests" / "data" / "saved_v0_1"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["plain", "level", "linear_bn"])
 def test_model_files_saved_by_0_1_load_and_generate_the_same(name):
     """Model files written by tsgan 0.1.0 (tests/data/saved_v0_1/make.py) load, keep their

@@ -22,6 +22,7 @@ def test_notebooks_are_there_without_outputs():
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path, shared_data, monkeypatch):
     monkeypatch.setenv("TSGAN_NOTEBOOK_SMALL", "1")
