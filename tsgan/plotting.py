@@ -229,8 +229,14 @@ def _daily_histograms(fig, axes, real, generated) -> None:
         both = np.concatenate([fn(real), fn(generated)])
         bins = np.linspace(*np.percentile(both, [0.5, 99.5]), 40)
         ax.hist(fn(real), bins=bins, density=True, color="0.4", alpha=0.6, label="real (test days)")
-        ax.hist(fn(generated), bins=bins, density=True, color=GENERATED_COLOR, alpha=0.5,
-                label="generated")  # fmt: skip
+        ax.hist(
+            fn(generated),
+            bins=bins,
+            density=True,
+            color=GENERATED_COLOR,
+            alpha=0.5,
+            label="generated",
+        )
         ax.set(xlabel=title, ylabel="density")
         ax.legend(fontsize=8)
 

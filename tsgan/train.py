@@ -302,9 +302,15 @@ def train(
         summary = new_summary(config, gan, curves, prices)
     record = RunRecord(run, summary, gan, days=len(curves), initial=initial)
     callbacks, health, animation = run_callbacks(
-        config, record, curves, prices, progress=progress, prior=prior, resume=resume,
+        config,
+        record,
+        curves,
+        prices,
+        progress=progress,
+        prior=prior,
+        resume=resume,
         checkpoint_seconds=checkpoint_seconds,
-    )  # fmt: skip
+    )
     status = "finished"
     with StopOnSignal().installed() as signals:
         try:

@@ -168,8 +168,15 @@ def _build_figure(
     generated, gen_means = generated_artists(ax_c, hours, n_generated, groups)
     legend_above(ax_c, ncol=4 if not groups else 2)
     if groups:
-        ax_c.text(0.99, 0.02, "dashed: real means", transform=ax_c.transAxes, ha="right",
-                  fontsize=7, color=muted)  # fmt: skip
+        ax_c.text(
+            0.99,
+            0.02,
+            "dashed: real means",
+            transform=ax_c.transAxes,
+            ha="right",
+            fontsize=7,
+            color=muted,
+        )
     dist_generated, dist_notes = [], []
     if dist is not None:
         dist_generated, dist_notes = distribution_panels(ax_dist, dist, groups, muted)

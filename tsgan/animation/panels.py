@@ -89,8 +89,14 @@ def distribution_panels(ax_dist, dist, groups, muted) -> tuple[list, list]:
         stairs = []
         for g in range(shares.shape[0]):
             color = GENERATED_COLOR if not groups else GROUP_COLORS[g]
-            ax.stairs(shares[g, s], bins[s], fill=True, color=REAL_COLOR if not groups else color,
-                      alpha=0.45 if not groups else 0.25, lw=0)  # fmt: skip
+            ax.stairs(
+                shares[g, s],
+                bins[s],
+                fill=True,
+                color=REAL_COLOR if not groups else color,
+                alpha=0.45 if not groups else 0.25,
+                lw=0,
+            )
             empty = np.zeros(bins.shape[1] - 1)
             stairs.append(ax.stairs(empty, bins[s], color=color, lw=1.6, animated=True))
         ax.set_xlim(bins[s, 0], bins[s, -1])
@@ -99,8 +105,17 @@ def distribution_panels(ax_dist, dist, groups, muted) -> tuple[list, list]:
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.tick_params(axis="x", labelsize=7, pad=1)
         ax.text(0.03, 0.95, names[s], transform=ax.transAxes, va="top", fontsize=7.5)
-        note = ax.text(0.97, 0.95, "", transform=ax.transAxes, va="top", ha="right",
-                       fontsize=7.5, color=muted, animated=True)  # fmt: skip
+        note = ax.text(
+            0.97,
+            0.95,
+            "",
+            transform=ax.transAxes,
+            va="top",
+            ha="right",
+            fontsize=7.5,
+            color=muted,
+            animated=True,
+        )
         dist_notes.append(note)
         dist_generated.append(stairs)
     what = "real (grey) vs generated days" if not groups else "real vs generated days"
@@ -128,8 +143,17 @@ def titles(fig, title, subtitle, muted) -> tuple:
     """The heading ("TITLE · epoch"), the epoch counter's text and the subtitle."""
     heading = f"{title}  ·  " if title else ""
     title_artist = fig.suptitle(f"{heading}epoch", fontsize=12, fontweight="bold")
-    counter = fig.text(0, 0, "", fontsize=12, fontweight="bold", family="DejaVu Sans Mono",
-                       ha="center", va="baseline", animated=True)  # fmt: skip
+    counter = fig.text(
+        0,
+        0,
+        "",
+        fontsize=12,
+        fontweight="bold",
+        family="DejaVu Sans Mono",
+        ha="center",
+        va="baseline",
+        animated=True,
+    )
     if subtitle:
         fig.text(0.005, 0.995, subtitle, ha="left", va="top", fontsize=7, color=muted)
     return title_artist, counter

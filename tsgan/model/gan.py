@@ -135,8 +135,15 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
         self.trackers = [keras.metrics.Mean(name=name) for name in LOGS]
         self.built = True
 
-    def compile(self, d_optimizer=None, g_optimizer=None, *, d_learning_rate=None,
-                g_learning_rate=None, **kwargs) -> None:  # fmt: skip
+    def compile(
+        self,
+        d_optimizer=None,
+        g_optimizer=None,
+        *,
+        d_learning_rate=None,
+        g_learning_rate=None,
+        **kwargs,
+    ) -> None:
         """Set both optimizers: Adam with β1 = 0.5 at the loss's rates
         (``tsgan.settings.LEARNING_RATES``) or at ``d_learning_rate`` / ``g_learning_rate``.
 
@@ -180,9 +187,8 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
         real = self.transform.forward(real)  # (B, n) in the generator's space
         if self._epoch_plan is not None:  # the whole set: one epoch, its means as the logs
             return dict(zip(LOGS, ops.unstack(self._train_epoch(real, conditions)), strict=True))
-        for tracker, value in zip(
-            self.trackers, ops.unstack(self._train_batch(real, conditions)), strict=True
-        ):
+        values = ops.unstack(self._train_batch(real, conditions))  # one batch: the trackers
+        for tracker, value in zip(self.trackers, values, strict=True):
             tracker.update_state(value)
         return {m.name: m.result() for m in self.trackers}
 
