@@ -55,7 +55,7 @@ def _setting_flags(p: argparse.ArgumentParser, names: list[str], *, dest=lambda 
         given = f.default is not None and not isinstance(f.default, bool) and f.default != ""
         if given and "default" not in text:
             text += f" (default {f.default})"
-        if kind == "tuple[str, ...]":
+        if cli.get("positional"):
             p.add_argument(dest(name), nargs="*", metavar=cli["metavar"], help=text)
             continue
         flags = [flag_name(f)]
@@ -193,7 +193,13 @@ def _add_sample(sub) -> None:
         action="store_true",
         help="one row per delivery interval (time,scenario,price; 23/25 rows on DST days)",
     )
-    _shared_flags(p, "seed", "table_out")
+    p.add_argument(
+        "--data",
+        metavar="FILE",
+        help="prices of the days before each date and the dates' inputs, for a model trained "
+        "with --condition forecast",
+    )
+    _shared_flags(p, "zone", "seed", "table_out")
     p.set_defaults(func=commands.cmd_sample)
 
 

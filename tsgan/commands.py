@@ -237,6 +237,18 @@ def _read_levels(path_text: str):
     return pd.Series(values.to_numpy(dtype="float64"), index=pd.DatetimeIndex(dates))
 
 
+def _read_panel(source: str, gan, *, zone: str | None):
+    """The daily panel of a file: its prices and the inputs the model reads, in the
+    model's time zone."""
+    from tsgan.data.curves import daily_panel
+    from tsgan.data.prices import load_inputs, load_prices
+
+    tz = gan.settings.timezone
+    prices = load_prices(source, zone=zone, tz=tz)
+    inputs = load_inputs(source, inputs=list(gan.settings.inputs), zone=zone, tz=tz)
+    return daily_panel(prices, inputs)
+
+
 def cmd_sample(args) -> int:
     from tsgan.model.sampling import delivery_intervals, parse_dates, sample_scenarios
 
@@ -255,8 +267,9 @@ def cmd_sample(args) -> int:
     if args.long and dates is None:
         raise CliError("--long needs --dates: delivery intervals belong to dates")
     gan = _load_model(args.model)
+    data = _read_panel(args.data, gan, zone=args.zone) if args.data else None
     try:
-        frame = sample_scenarios(gan, dates, n_per_day=n, levels=levels, seed=args.seed)
+        frame = sample_scenarios(gan, dates, n_per_day=n, levels=levels, seed=args.seed, data=data)
     except ValueError as err:
         raise CliError(f"{args.model}: {err}") from None
     if args.long:

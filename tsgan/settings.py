@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 TIMEZONE = "Europe/Berlin"  # the market's time zone: the shared files are DE-LU and DE
 COUNTRY = "DE"  # holiday calendar of the calendar condition
 LOSSES = ("bce", "wgan-gp")
-CONDITIONS = ("calendar", "calendar+level")  # tsgan.model.conditions builds their encoders
+CONDITIONS = ("calendar", "calendar+level", "forecast")  # encoders: tsgan.model.conditions
+PRICE_LAGS = (1, 2, 3, 7)  # a forecast model sees the prices of D-1, D-2, D-3 and D-7
+INPUT_LAGS = (0, 1, 7)  # and the inputs (day-ahead forecasts) of D, D-1 and D-7, as LEAR
 OUTPUT_ACTIVATIONS = ("tanh", "linear")
 # Adam's rates (critic, generator) per loss: the two time-scale rule for WGAN-GP; BCE's
 # discriminator separated real from generated days early at the faster rate
@@ -49,6 +51,7 @@ def setting(
     toml: str | None = None,
     metavar: str | None = None,
     choices: tuple[str, ...] | None = None,
+    positional: bool = False,
 ):
     """A settings field and everything about it: its default, its ``tsgan train`` flag
     (``--field-name`` unless ``flag``; no ``help``, no flag), its TOML key (the field's name
@@ -63,6 +66,7 @@ def setting(
     cli = None
     if help is not None:
         cli = {"flag": flag, "short": short, "metavar": metavar, "help": help}
+        cli["positional"] = positional
     meta = {"cli": cli, "toml": toml, "choices": choices, "top": help is not None}
     return field(default=default, metadata=meta)
 
@@ -94,7 +98,7 @@ _KINDS = {
     "float": ((int, float), "a number"),
     "bool": ((bool,), "true or false"),
     "ModelSettings": ((dict,), "a table of model settings"),
-    "tuple[str, ...]": ((tuple, list), "a list of paths"),
+    "tuple[str, ...]": ((tuple, list), "a list of names"),
     "tuple[int, ...]": ((tuple, list), "a list of whole numbers"),
 }
 
@@ -153,8 +157,12 @@ class ModelSettings:
     seed: int | None = setting(0, "seed of the weights, the noise and the order of the days")
     condition: str | None = setting(
         None,
-        "condition on the day type and season (calendar), and the daily mean price (+level)",
+        "condition on the day type and season (calendar), the daily mean price (+level), or "
+        "what is known before the auction: recent prices and the inputs (forecast)",
         choices=CONDITIONS,
+    )
+    inputs: tuple[str, ...] = setting(
+        (), "input columns of --condition forecast (default: the file's)", metavar="NAME,NAME"
     )
     country: str = setting(COUNTRY, "holiday calendar of --condition")
     timezone: str = setting(
@@ -164,7 +172,9 @@ class ModelSettings:
     level_jitter: float | None = None  # sd in transform scales; None: LEVEL_JITTER, conditional
 
     def __post_init__(self) -> None:
-        for name in ("generator_units", "discriminator_units"):
+        if isinstance(self.inputs, str):  # a flag's NAME,NAME
+            object.__setattr__(self, "inputs", tuple(n.strip() for n in self.inputs.split(",")))
+        for name in ("generator_units", "discriminator_units", "inputs"):
             if isinstance(getattr(self, name), list):
                 object.__setattr__(self, name, tuple(getattr(self, name)))
         check_types(self)
@@ -178,8 +188,12 @@ class ModelSettings:
         if not 0.0 <= self.dropout < 1.0:
             raise RunError(f"dropout must be in [0, 1), got {self.dropout}")
         object.__setattr__(self, "country", self.country.upper())
+        if self.inputs and self.condition != "forecast":
+            raise RunError(f"inputs {list(self.inputs)} are read by --condition forecast only")
         if self.condition is not None:
             named_dim = 5 + (self.condition == "calendar+level")  # day type (3), season (2)
+            if self.condition == "forecast":  # + the price lags and the inputs' lags
+                named_dim += self.n_steps * (len(PRICE_LAGS) + len(INPUT_LAGS) * len(self.inputs))
             if self.condition_dim not in (0, named_dim):
                 raise RunError(
                     f"condition {self.condition!r} has {named_dim} values; "
@@ -194,13 +208,26 @@ class ModelSettings:
         jitters = ("season_jitter", SEASON_JITTER_DAYS), ("level_jitter", LEVEL_JITTER)
         for name, default in jitters:
             value = getattr(self, name)
-            value = (default if self.condition else 0.0) if value is None else value
+            calendar = self.condition in ("calendar", "calendar+level")
+            value = (default if calendar else 0.0) if value is None else value
             if value < 0 or (value and self.condition is None):
                 raise RunError(
                     f"{name} needs a calendar condition and must be >= 0, "
                     f"got {value} with condition={self.condition!r}"
                 )
             object.__setattr__(self, name, float(value))
+
+    def for_data(self, n_steps: int, inputs: tuple[str, ...] | None = None) -> ModelSettings:
+        """The same settings for data of ``n_steps`` values a day (and these inputs): the
+        sizes that follow from the data are worked out again.
+
+        Example:
+            >>> ModelSettings(condition="forecast").for_data(24, ("load",)).condition_dim
+            173
+        """
+        inputs = self.inputs if inputs is None else tuple(inputs)
+        raw = 0 if self.condition else self.condition_dim  # a named condition's is derived
+        return dataclasses.replace(self, n_steps=n_steps, inputs=inputs, condition_dim=raw)
 
     def to_dict(self) -> dict:
         """The settings as plain values (lists for the units), e.g. for ``get_config``."""
@@ -263,7 +290,9 @@ class TrainConfig:
     """
 
     out: str = setting("", "run directory", short="-o")
-    sources: tuple[str, ...] = setting((), "price file(s) or folder(s)", metavar="SOURCE")
+    sources: tuple[str, ...] = setting(
+        (), "price file(s) or folder(s)", metavar="SOURCE", positional=True
+    )
     demo: bool = setting(False, "train on the built-in demo market (synthetic)")
     zone: str | None = setting(None, "bidding zone in multi-zone files (DE-LU, AT, FR...)")
     date_from: str | None = setting(

@@ -27,6 +27,8 @@ from tsgan.animation.callback import TrainingAnimation
 from tsgan.atomic import write_atomic
 from tsgan.callbacks import EpochProgress, TrainingHealth
 from tsgan.data import DataError, daily_curves, data_credit, demo_prices, load_prices
+from tsgan.data.curves import PRICE, daily_panel
+from tsgan.data.prices import load_inputs
 from tsgan.model import PriceGAN
 from tsgan.rundir import (
     PREVIOUS,
@@ -82,7 +84,28 @@ def training_curves(
     return selected, prices
 
 
-def build_model(config: TrainConfig, curves: pd.DataFrame) -> PriceGAN:
+def forecast_panel(config: TrainConfig, curves: pd.DataFrame, prices) -> pd.DataFrame | None:
+    """For ``--condition forecast``: the daily panel of prices and inputs the model trains
+    on (the inputs the settings name, else the file's own: an epftoolbox file's forecasts),
+    its days those of ``curves``; None for other models.
+
+    Example:
+        >>> forecast_panel(TrainConfig(demo=True, out="x"), None, None) is None
+        True
+    """
+    m = config.model
+    if m.condition != "forecast":
+        return None
+    if config.demo:
+        raise RunError("--condition forecast needs a file with inputs, not --demo")
+    inputs = load_inputs(
+        list(config.sources), inputs=list(m.inputs) or None, zone=config.zone, tz=m.timezone
+    )
+    panel = daily_panel(prices, inputs)
+    return panel.loc[panel.index.isin(curves.index)]
+
+
+def build_model(config: TrainConfig, curves: pd.DataFrame, panel=None) -> PriceGAN:
     """The compiled PriceGAN a run trains, its price transform fitted to ``curves``.
 
     Seeds Keras' global random state with the model's seed first, so the weights are the
@@ -93,12 +116,17 @@ def build_model(config: TrainConfig, curves: pd.DataFrame) -> PriceGAN:
         >>> build_model(cfg, training_curves(cfg)[0]).settings.loss
         'wgan-gp'
     """
-    settings = dataclasses.replace(config.model, n_steps=curves.shape[1])
+    inputs = None
+    if panel is not None:  # the inputs the panel holds (the file's, when none were named)
+        inputs = tuple(n for n in dict.fromkeys(panel.columns.get_level_values(0)) if n != PRICE)
+    settings = config.model.for_data(curves.shape[1], inputs)
     if settings.seed is not None:
         keras.utils.set_random_seed(settings.seed)
     gan = PriceGAN(settings)
     gan.compile(d_learning_rate=config.d_learning_rate, g_learning_rate=config.g_learning_rate)
     gan.adapt(curves.to_numpy())  # the level's scaling, recorded in run.json, is this transform
+    if panel is not None:
+        gan.conditions.adapt(panel)  # the inputs' scaling
     return gan
 
 
@@ -292,11 +320,12 @@ def train(
         )
     if config.epochs is None:  # the default: a number of updates, whatever the days
         config = dataclasses.replace(config, epochs=default_epochs(len(curves), config.batch_size))
+    panel = forecast_panel(config, curves, prices)
     if resume:
         run = Path(config.out)
         gan, initial, summary, prior = resume_point(run, config, len(curves))
     else:
-        gan, initial, prior = build_model(config, curves), 0, None
+        gan, initial, prior = build_model(config, curves, panel), 0, None
         run = prepare_run_dir(config.out, overwrite=config.overwrite)  # data and model are good
         write_atomic(run / "config.toml", config.to_toml())
         summary = new_summary(config, gan, curves, prices)
@@ -304,7 +333,7 @@ def train(
     callbacks, health, animation = run_callbacks(
         config,
         record,
-        curves,
+        curves if panel is None else panel,  # a forecast run's animation shows given days
         prices,
         progress=progress,
         prior=prior,
@@ -315,7 +344,7 @@ def train(
     with StopOnSignal().installed() as signals:
         try:
             gan.fit(
-                curves,  # a conditional model reads each day's date from the index
+                curves if panel is None else panel,  # dates from the index; history, inputs
                 epochs=config.epochs,
                 initial_epoch=initial,
                 batch_size=config.batch_size,

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 
 from tsgan.animation.process import DrawingProcess
 from tsgan.animation.renderer import SAMPLES_FILE, Settings, frame_epochs
 from tsgan.animation.stats import stat_bins, stat_shares
+from tsgan.data.curves import PRICE
 from tsgan.model import LOGS
 from tsgan.plotting import curve_ylim, theme_rc
 from tsgan.settings import FPS, FRAME_SIZE, HOLD_SECONDS, MAX_FRAMES, THEME
@@ -117,6 +119,9 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.subtitle = subtitle
         self.prior = prior
         self.n_real = int(n_real)
+        self.panel = None  # a forecast run's daily panel: its shown days' history and inputs
+        if isinstance(real, pd.DataFrame) and isinstance(real.columns, pd.MultiIndex):
+            self.panel, real = real, real[PRICE].dropna()
         self.real_dates = getattr(real, "index", None)  # delivery days, for conditional runs
         if real is not None:
             real = np.asarray(
@@ -225,9 +230,26 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.real_groups = np.concatenate(groups)
         self.groups = tuple(label for label, *_ in self.SHOWN)
         has_level = model.conditions.level is not None
-        self.conditions = model.conditions.encode(dates, levels if has_level else None)
+        if model.conditions.needs_data:  # a forecast run: two real days, given their history
+            dates = self._shown_days(model, types, season, block)
+            self.groups = tuple(
+                f"{g} {d:%Y-%m-%d}" for g, d in zip(self.groups, dates[::block], strict=True)
+            )
+        self.conditions = model.conditions.encode(dates, levels if has_level else None, self.panel)
         self._shown = np.concatenate([np.arange(per_group) + g * block for g in range(n_groups)])
         self._blocks = [slice(g * block, (g + 1) * block) for g in range(n_groups)]
+
+    def _shown_days(self, model, types, season, block: int) -> list:
+        """For a forecast run: per shown group, the middle one of its real days whose
+        history and inputs the panel holds (each block repeats that day)."""
+        encoded = model.conditions.encode(self.real_dates, None, self.panel, missing="nan")
+        known = ~np.isnan(encoded).any(axis=1)
+        days = []
+        for _label, _date, day_type, season_no in self.SHOWN:
+            mine = np.flatnonzero(known & (types == day_type) & (season == season_no))
+            mine = mine if len(mine) else np.flatnonzero(known)
+            days += [self.real_dates[mine[len(mine) // 2]]] * block
+        return days
 
     def on_epoch_end(self, epoch, logs=None) -> None:
         if self._drawing is None or not self._drawing.running:

@@ -72,6 +72,13 @@ def daily_curves(
         >>> curves.shape, float(curves.loc["2024-03-31", "h02"])
         ((2, 24), 25.5)
     """
+    table = _curves(prices, freq=freq, tz=tz, dst=dst)
+    _report_drops("daily_curves", table.attrs["dropped"], len(table) + len(table.attrs["dropped"]))
+    return table
+
+
+def _curves(prices: pd.Series, *, freq: str, tz: str | None, dst: str) -> pd.DataFrame:
+    """:func:`daily_curves` without the warning about dropped days."""
     if dst not in DST_POLICIES:
         raise ValueError(f"dst must be one of {DST_POLICIES}, got {dst!r}")
     slots_per_hour = {"1h": 1, "h": 1, "60min": 1, "15min": 4}.get(freq)
@@ -84,12 +91,12 @@ def daily_curves(
     keep_days, dropped, dst_days = _complete_days(series, day, tz, slots_per_hour, dst, where)
     table = _slot_table(series, day, keep_days, tz, slots_per_hour)
     table.attrs = {"dropped": dict(sorted(dropped.items())), "dst_days": dst_days}
-    if dropped:
-        n_days = len(keep_days) + len(dropped)
-        logger.warning(
-            "daily_curves: dropped %d of %d days (see .attrs['dropped'])", len(dropped), n_days
-        )
     return table
+
+
+def _report_drops(who: str, dropped: dict, days: int) -> None:
+    if dropped:
+        logger.warning("%s: dropped %d of %d days (see .attrs['dropped'])", who, len(dropped), days)
 
 
 def _local_series(prices: pd.Series, tz: str | None) -> tuple[pd.Series, str]:
@@ -195,3 +202,51 @@ def _slot_table(series, day, keep_days, tz, slots_per_hour) -> pd.DataFrame:
     table.columns = hour_columns(n_slots)
     table.index = pd.DatetimeIndex(table.index, name="date")
     return table
+
+
+PRICE = "price"  # the prices' name in a daily panel
+
+
+def daily_panel(
+    prices: pd.Series | None,
+    inputs: pd.DataFrame | None = None,
+    *,
+    freq: str = "1h",
+    dst: str = "interpolate",
+) -> pd.DataFrame:
+    """Daily curves of the prices and of each input side by side: one row per delivery day,
+    columns ``(name, hNN)`` (``"price"`` first, then the inputs), what a forecast model
+    trains on and samples from.
+
+    Each part's days follow :func:`daily_curves` (DST days included); a day one part lacks
+    (a gap, an incomplete day) is NaN in that part's columns, so tomorrow's row can hold
+    its inputs before its prices are known. ``attrs["dropped"]`` names the part and the
+    reason of each such day.
+
+    Example:
+        >>> idx = pd.date_range("2024-06-03", periods=48, freq="h", tz="Europe/Berlin")
+        >>> load = pd.DataFrame({"load": range(48)}, index=idx, dtype=float)
+        >>> panel = daily_panel(pd.Series(50.0, index=idx[:24]), load)
+        >>> panel.shape, panel[("price", "h00")].isna().tolist()
+        ((2, 48), [False, True])
+    """
+    parts, dropped = {}, {}
+    named = [] if prices is None else [(PRICE, prices)]
+    named += [] if inputs is None else [(str(c), inputs[c].dropna()) for c in inputs.columns]
+    for name, series in named:
+        if series.empty:
+            raise DataError(f"{name}: no values")
+        curves = _curves(series, freq=freq, tz=None, dst=dst)  # the drops reported below
+        parts[name] = curves
+        for day, reason in curves.attrs["dropped"].items():
+            dropped.setdefault(day, []).append(f"{name}: {reason}")
+    if not parts:
+        raise DataError("daily_panel needs prices or inputs")
+    panel = pd.concat(parts, axis=1).sort_index()
+    panel.index.name = "date"
+    panel.attrs = {
+        "dropped": {day: "; ".join(reasons) for day, reasons in sorted(dropped.items())},
+        "dst_days": sorted({d for c in parts.values() for d in c.attrs["dst_days"]}),
+    }
+    _report_drops("daily_panel", panel.attrs["dropped"], len(panel))
+    return panel

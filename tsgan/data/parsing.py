@@ -40,6 +40,9 @@ class Part:
     zone: str | None = None
     zones: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    # input columns (day-ahead forecasts...): name → (N,) float64 aligned with the prices
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    candidates: tuple[str, ...] = ()  # the file's columns that could be inputs
 
 
 _SAYS_DECIMAL = {
@@ -344,7 +347,10 @@ def from_times(
                 f"{int(gone.sum())} value(s) at local times that do not exist "
                 "(spring DST change) were dropped"
             )
-        return Part(path, fmt, utc[exists], prices[exists], lines[exists], notes=notes, **kw)
+        inputs = {name: values[exists] for name, values in kw.pop("inputs", {}).items()}
+        return Part(
+            path, fmt, utc[exists], prices[exists], lines[exists], notes=notes, inputs=inputs, **kw
+        )
     return Part(path, fmt, utc_ns(times), prices, lines, notes=notes, **kw)
 
 

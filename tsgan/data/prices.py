@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import zoneinfo
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,8 @@ def load_prices(
     dayfirst: bool | None = None,
     tz: str = TZ,
 ) -> pd.Series:
-    """Read day-ahead prices from files, whatever their format, into one Series.
+    """Read day-ahead prices from files, whatever their format, into one Series (the input
+    columns of a table, day-ahead forecasts, come from :func:`load_inputs`).
 
     The format is detected from the content: SMARD download-centre CSV (German or English),
     ENTSO-E exports (legacy and new platform), Energy-Charts API JSON (one file or a folder of
@@ -65,14 +68,6 @@ def load_prices(
         >>> prices.attrs["zone"], prices.attrs["resolution"]      # doctest: +SKIP
         ('DE-LU', '60min')
     """
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise DataError(
-            f"tz {tz!r} is not a time zone (e.g. Europe/Berlin, America/New_York)"
-        ) from None
-    if decimal not in (None, ".", ","):
-        raise DataError(f"decimal must be '.' or ',', got {decimal!r}")
     opts = {
         "zone": zone,
         "time_col": time_col,
@@ -82,8 +77,7 @@ def load_prices(
         "dayfirst": dayfirst,
         "tz": tz,
     }
-    paths = expand_sources(source)
-    parts = [read_file(p, **opts) for p in paths]
+    paths, parts = _read_parts(source, opts)
     for part in parts:
         if len(part.prices) == 0 or np.isnan(part.prices).all():
             raise DataError(f"{part.path}: no prices, only missing values")
@@ -110,6 +104,87 @@ def load_prices(
     for note in series.attrs["notes"]:
         logger.info(note)
     return series
+
+
+def _read_parts(source: Source, opts: dict) -> tuple[list, list[Part]]:
+    """The files of ``source`` and what each holds, the options checked first."""
+    tz = opts["tz"]
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise DataError(
+            f"tz {tz!r} is not a time zone (e.g. Europe/Berlin, America/New_York)"
+        ) from None
+    if opts.get("decimal") not in (None, ".", ","):
+        raise DataError(f"decimal must be '.' or ',', got {opts['decimal']!r}")
+    paths = expand_sources(source)
+    return paths, [read_file(p, **opts) for p in paths]
+
+
+def load_inputs(
+    source: Source,
+    *,
+    inputs: Sequence[str] | str | None = None,
+    zone: str | None = None,
+    time_col: str | None = None,
+    price_col: str | None = None,
+    decimal: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str = TZ,
+) -> pd.DataFrame:
+    """The input columns of price tables: what is known before the auction (day-ahead
+    forecasts of load, wind and solar), one column each, indexed as :func:`load_prices`
+    indexes the prices.
+
+    By default an epftoolbox file gives every column after its price, another table none;
+    ``inputs`` names them (``"*"``: every column that is not the time or the price). Other
+    formats (SMARD, ENTSO-E, Energy-Charts) hold prices only. A column that looks like
+    another price (another zone's day-ahead price is not known before the auction) is
+    read only when named, with a warning.
+
+    Returns:
+        float64 values, NaN where the file has none; ``attrs["candidates"]`` lists the
+        columns that could be inputs.
+
+    Example:
+        >>> load_inputs("../shared/data/epftoolbox/DE.csv").columns.tolist()  # doctest: +SKIP
+        ['Ampirion Load Forecast', 'PV+Wind Forecast']
+    """
+    if isinstance(inputs, str) and inputs != "*":
+        inputs = [name.strip() for name in inputs.split(",") if name.strip()]
+    opts = {"zone": zone, "time_col": time_col, "price_col": price_col, "decimal": decimal}
+    opts |= {"dayfirst": dayfirst, "tz": tz, "inputs": inputs}
+    paths, parts = _read_parts(source, opts)
+    if inputs:
+        for part in parts:
+            if not part.candidates:
+                raise DataError(
+                    f"{part.path}: a {part.format} file holds prices only; inputs come from "
+                    "a CSV or Parquet table with a time column"
+                )
+    names = list(dict.fromkeys(n for p in parts for n in p.inputs))
+    for name in names:
+        if _PRICE_LIKE.search(name) and inputs not in (None, "*"):
+            logger.warning(
+                "input %r looks like a price: another zone's day-ahead price is not known "
+                "before the auction",
+                name,
+            )
+    frames = []
+    for part in parts:
+        index = pd.DatetimeIndex(pd.to_datetime(part.utc_ns, utc=True), name="time")
+        frames.append(pd.DataFrame(part.inputs, index=index, columns=names, dtype="float64"))
+    frame = pd.concat(frames).sort_index()
+    frame = frame[~frame.index.duplicated(keep="first")]
+    frame.index = frame.index.tz_convert(tz)
+    frame.attrs = {
+        "sources": [str(p) for p in paths],
+        "candidates": list(dict.fromkeys(c for p in parts for c in p.candidates)),
+    }
+    return frame
+
+
+_PRICE_LIKE = re.compile(r"price|preis|prix|€|eur/mwh", re.IGNORECASE)
 
 
 def merge_parts(parts: list[Part]) -> pd.Series:

@@ -24,6 +24,7 @@ _TIME_NAME = re.compile(r"time|date|datum|zeit|mtu|start|stamp|unix|^$|^unnamed"
 
 
 _PRICE_NAME = re.compile(r"price|preis|eur|€|prix", re.IGNORECASE)
+ALL_INPUTS = "*"  # inputs=ALL_INPUTS: every candidate column (for `tsgan data`)
 
 
 def read_table(
@@ -79,8 +80,48 @@ def read_table(
         column=price_col,
         example=example,
     )
+    candidates = tuple(c for c in cols if c not in (time_col, price_col))
+    names = input_names(path, candidates, opts.get("inputs"), default_all=epftoolbox)
+    inputs = {
+        name: parse_numbers(
+            frame[name], decimal=decimal, where=str(path), lines=lines, column=name, example=example
+        )
+        for name in names
+    }
     zone = canonical_zone(opts["zone"]) if opts.get("zone") else None
-    return from_times(times, prices, lines, path, kind, zone=zone, tz=opts.get("tz"))
+    return from_times(
+        times,
+        prices,
+        lines,
+        path,
+        kind,
+        zone=zone,
+        tz=opts.get("tz"),
+        inputs=inputs,
+        candidates=candidates,
+    )
+
+
+def input_names(path: Path, candidates: tuple[str, ...], asked, *, default_all: bool) -> list[str]:
+    """The input columns to read: the ones asked for (each must be a column), every
+    candidate for ``ALL_INPUTS``, and by default every column after the price of an
+    epftoolbox file (its day-ahead forecasts) and none of another table.
+
+    Example:
+        >>> input_names(Path("a.csv"), ("Load", "Wind"), None, default_all=True)
+        ['Load', 'Wind']
+    """
+    if asked is None:
+        return list(candidates) if default_all else []
+    if asked == ALL_INPUTS:
+        return list(candidates)
+    missing = [name for name in asked if name not in candidates]
+    if missing:
+        raise DataError(
+            f"{path}: no input column {missing[0]!r}; columns that can be inputs: "
+            f"{', '.join(candidates) or 'none'}"
+        )
+    return list(asked)
 
 
 def read_parquet(path: Path, opts: dict) -> Part:

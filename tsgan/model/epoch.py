@@ -10,7 +10,10 @@ batches; epochs, callbacks, ``History`` and metrics are as usual.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from keras import ops
+
+from tsgan.data.curves import PRICE
 
 
 class FusedEpochs:
@@ -63,7 +66,20 @@ class FusedEpochs:
             self.steps_per_execution = per_execution
 
     def _training_arrays(self, x):
-        """Curves (and conditions) as float32 arrays, checked, the transform fitted."""
+        """Curves (and conditions) as float32 arrays, checked, the transform fitted.
+
+        A daily panel (:func:`tsgan.data.daily_panel`: prices and inputs side by side)
+        trains on its complete price days; a forecast model encodes each day from the days
+        before it, and days whose history or inputs are missing are left out.
+        """
+        panel = None
+        if isinstance(x, pd.DataFrame) and isinstance(x.columns, pd.MultiIndex):
+            panel, x = x, x[PRICE].dropna()
+        elif self.conditions is not None and self.conditions.needs_data:
+            raise ValueError(
+                "fit: a forecast model trains on a daily panel of prices and inputs "
+                "(tsgan.daily_panel(prices, inputs))"
+            )
         dates = getattr(x, "index", None)
         if x is not None and not isinstance(x, (tuple, list)) and hasattr(x, "to_numpy"):
             x = x.to_numpy()
@@ -82,7 +98,13 @@ class FusedEpochs:
                     "of curves indexed by delivery day"
                 )
             levels = x.mean(axis=1) if self.conditions.level is not None else None
-            x = (x.astype("float32"), self.conditions.encode(dates, levels))
+            if panel is not None and self.conditions.needs_data:
+                self.conditions.adapt(panel)
+            conditions = self.conditions.encode(dates, levels, panel, missing="nan")
+            known = ~np.isnan(conditions).any(axis=1)  # days whose history the panel holds
+            if not known.any():
+                raise ValueError("fit: no training day has the days before it in the data")
+            x = (x[known].astype("float32"), conditions[known])
         return x.astype("float32") if isinstance(x, np.ndarray) else x
 
     def _set_epoch_plan(self, plan: tuple[int, int, bool] | None) -> None:

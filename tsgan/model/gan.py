@@ -128,7 +128,7 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
         self.transform = PriceTransform(
             self, n_steps=s.n_steps, output_activation=s.output_activation
         )
-        self.conditions = None if s.condition is None else Conditions(s, self.transform)
+        self.conditions = None if s.condition is None else Conditions(s, self.transform, self)
         self._epoch_plan = None  # set by fit: (days, batch size, shuffle) of a fused epoch
         self._sample_fn = None  # generate's compiled call, made on first use
         self._noise = None  # generate's last seeded noise: ((n, seed), tensor)

@@ -122,7 +122,7 @@ class Sampling:
             eur = impose_level(eur, level)
         return eur
 
-    def encode_conditions(self, dates, levels=None) -> np.ndarray:
+    def encode_conditions(self, dates, levels=None, data=None) -> np.ndarray:
         """The condition vectors of delivery days, ``(len(dates), condition_dim)``: see
         :class:`tsgan.model.conditions.Conditions`.
 
@@ -137,7 +137,7 @@ class Sampling:
             raise ValueError(
                 "this model was trained without conditions: it takes no dates or levels"
             )
-        return self.conditions.encode(dates, levels)
+        return self.conditions.encode(dates, levels, data)
 
 
 def parse_dates(spec: str) -> pd.DatetimeIndex:
@@ -197,6 +197,7 @@ def sample_scenarios(
     n_per_day: int,
     levels=None,
     seed: int | None = None,
+    data: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``n_per_day`` price scenarios (EUR/MWh) for each delivery day.
 
@@ -213,6 +214,9 @@ def sample_scenarios(
         levels: the daily mean price (EUR/MWh): one number for every date, one per date, or
             a Series / mapping keyed by date.
         seed: the same seed, model and dates give the same scenarios.
+        data: for a forecast model, a daily panel (:func:`tsgan.daily_panel`) with each
+            date's inputs and the prices of the days before it; prices of a date or later
+            are never read for it.
 
     Returns:
         Columns ``date``, ``scenario`` (1..n_per_day), ``h00..h23``; without dates, no
@@ -246,7 +250,7 @@ def sample_scenarios(
             "(train with --condition calendar)"
         )
     index = _normalized(dates)
-    curves = scenario_array(model, index, n_per_day=n_per_day, levels=levels, seed=seed)
+    curves = scenario_array(model, index, n_per_day=n_per_day, levels=levels, seed=seed, data=data)
     frame = pd.DataFrame(curves.reshape(-1, model.settings.n_steps), columns=columns)
     frame.insert(0, "scenario", np.tile(np.arange(1, n_per_day + 1), len(index)))
     frame.insert(0, "date", np.repeat(index.to_numpy(), n_per_day))
@@ -259,7 +263,7 @@ def _normalized(dates) -> pd.DatetimeIndex:
 
 
 def scenario_array(
-    model, dates, *, n_per_day: int, levels=None, seed: int | None = None
+    model, dates, *, n_per_day: int, levels=None, seed: int | None = None, data=None
 ) -> np.ndarray:
     """The scenarios of :func:`sample_scenarios` as an array ``(len(dates), n_per_day, n_steps)``.
 
@@ -268,7 +272,7 @@ def scenario_array(
         (1, 10, 24)
     """
     index = _normalized(dates)
-    conditions = model.encode_conditions(index, _levels_for(index, levels))  # (D, c)
+    conditions = model.encode_conditions(index, _levels_for(index, levels), data)  # (D, c)
     repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
     curves = model.generate(len(repeated), seed=seed, conditions=repeated)
     return curves.reshape(len(index), n_per_day, model.settings.n_steps)
