@@ -457,8 +457,14 @@ def test_each_setting_is_one_flag_and_one_toml_key():
         if str(f.type) == "bool":
             args = parser.parse_args(["train", flag])
             assert getattr(args, f.name) is (not f.default), f.name
-        elif str(f.type) == "tuple[str, ...]":
+        elif f.name == "sources":
             assert parser.parse_args(["train", "a.csv", "b.csv"]).sources == ["a.csv", "b.csv"]
+        elif f.name == "inputs":
+            args = parser.parse_args(["train", "--inputs", "Load,Wind", "--condition", "forecast"])
+            values = {"demo": True, "out": "x", "inputs": args.inputs, "condition": "forecast"}
+            config = TrainConfig.from_values(values)
+            assert config.model.inputs == ("Load", "Wind")
+            assert TrainConfig.from_toml(config.to_toml()) == config
         else:
             text = choices[-1] if choices else values[f.name]
             args = parser.parse_args(["train", flag, text])

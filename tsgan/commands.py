@@ -88,7 +88,33 @@ def cmd_data(args) -> int:
         f"mean        {values.mean():.2f} EUR/MWh   min {values.min():.2f}   max {values.max():.2f}"
     )
     print(f"negative    {(values < 0).mean():.2%} of hours")
+    _print_inputs(args)
     return 0
+
+
+def _print_inputs(args) -> None:
+    """The columns that could be inputs of --condition forecast: range, gaps, default."""
+    from tsgan.data.prices import load_inputs
+
+    options = ("zone", "time_col", "price_col", "decimal", "dayfirst", "tz")
+    read = {name: getattr(args, name) for name in options}
+    every = load_inputs(args.sources, inputs="*", **read)
+    if every.empty and not every.attrs["candidates"]:
+        print("inputs      none (the file holds prices only)")
+        return
+    default = set(load_inputs(args.sources, **read).columns)
+    for name in every.columns:
+        values = every[name]
+        known = values.dropna()
+        if known.empty:
+            print(f"input       {name}: no values")
+            continue
+        role = "an input by default" if name in default else "--inputs to use it"
+        print(
+            f"input       {name}: {known.min():.6g}..{known.max():.6g}, "
+            f"{known.index[0]:%Y-%m-%d}..{known.index[-1]:%Y-%m-%d}, "
+            f"{values.isna().sum():,} missing ({role})"
+        )
 
 
 def cmd_fetch(args) -> int:

@@ -221,7 +221,7 @@ def daily_panel(
     Each part's days follow :func:`daily_curves` (DST days included); a day one part lacks
     (a gap, an incomplete day) is NaN in that part's columns, so tomorrow's row can hold
     its inputs before its prices are known. ``attrs["dropped"]`` names the part and the
-    reason of each such day.
+    reason of each such day (not logged: which of them matter is the caller's to say).
 
     Example:
         >>> idx = pd.date_range("2024-06-03", periods=48, freq="h", tz="Europe/Berlin")
@@ -248,5 +248,4 @@ def daily_panel(
         "dropped": {day: "; ".join(reasons) for day, reasons in sorted(dropped.items())},
         "dst_days": sorted({d for c in parts.values() for d in c.attrs["dst_days"]}),
     }
-    _report_drops("daily_panel", panel.attrs["dropped"], len(panel))
-    return panel
+    return panel  # the caller says which drops matter (a forecast needs only some days)

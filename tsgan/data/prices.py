@@ -155,7 +155,7 @@ def load_inputs(
     opts = {"zone": zone, "time_col": time_col, "price_col": price_col, "decimal": decimal}
     opts |= {"dayfirst": dayfirst, "tz": tz, "inputs": inputs}
     paths, parts = _read_parts(source, opts)
-    if inputs:
+    if inputs and inputs != "*":  # names asked of a prices-only format
         for part in parts:
             if not part.candidates:
                 raise DataError(
