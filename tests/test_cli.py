@@ -461,8 +461,8 @@ def test_each_setting_is_one_flag_and_one_toml_key():
             assert parser.parse_args(["train", "a.csv", "b.csv"]).sources == ["a.csv", "b.csv"]
         elif f.name == "inputs":
             args = parser.parse_args(["train", "--inputs", "Load,Wind", "--condition", "forecast"])
-            values = {"demo": True, "out": "x", "inputs": args.inputs, "condition": "forecast"}
-            config = TrainConfig.from_values(values)
+            given = {"demo": True, "out": "x", "inputs": args.inputs, "condition": "forecast"}
+            config = TrainConfig.from_values(given)
             assert config.model.inputs == ("Load", "Wind")
             assert TrainConfig.from_toml(config.to_toml()) == config
         else:

@@ -244,13 +244,50 @@ def _add_animate(sub) -> None:
     p.set_defaults(func=commands.cmd_animate)
 
 
+def _add_backtest(sub) -> None:
+    p = sub.add_parser(
+        "backtest", help="rolling backtest of scenarios for tomorrow against baselines"
+    )
+    p.add_argument("source", metavar="DATA", help="prices and inputs (e.g. an epftoolbox file)")
+    p.add_argument("--condition", choices=("forecast",), default="forecast", help="the model")
+    p.add_argument("--from", dest="date_from", required=True, metavar="DATE", help="first day")
+    p.add_argument("--to", dest="date_to", required=True, metavar="DATE", help="last day")
+    p.add_argument(
+        "--recalibrate",
+        type=int,
+        default=28,
+        metavar="DAYS",
+        help="days between trainings (default 28)",
+    )
+    p.add_argument(
+        "--window",
+        type=int,
+        metavar="DAYS",
+        help="training days before each recalibration (default: all, at most 1456)",
+    )
+    p.add_argument("--inputs", metavar="NAME,NAME", help="input columns (default: the file's)")
+    p.add_argument("--baselines", default="naive,lear", help="naive,lear or none (default both)")
+    p.add_argument("--reference", metavar="FILE", help="a file of point forecasts to compare")
+    p.add_argument("--reference-column", metavar="NAME", help="the forecast column of --reference")
+    p.add_argument("--epochs", type=int, help="epochs per training (default: about 27,000 updates)")
+    p.add_argument("--resume", action="store_true", help="continue a backtest in --out")
+    p.add_argument(
+        "--cache-dir", default="data/cache", help="LEAR's forecasts (default data/cache)"
+    )
+    _shared_flags(p, "zone", "tz", "seed", "quiet")
+    _shared_flags(p, "n_per_day", n_per_day=100)
+    p.add_argument("-o", "--out", required=True, metavar="DIR")
+    p.set_defaults(func=commands.cmd_backtest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``tsgan`` parser: one builder per subcommand."""
     parser = _Parser(prog="tsgan", description="GANs for daily day-ahead electricity price curves.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and library logs")
     parser.add_argument("--version", action="version", version=f"tsgan {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_data, _add_fetch, _add_train, _add_sample, _add_evaluate, _add_animate):
+    adders = (_add_data, _add_fetch, _add_train, _add_sample, _add_evaluate, _add_animate)
+    for add in (*adders, _add_backtest):
         add(sub)
     return parser
 

@@ -428,3 +428,63 @@ def _evaluate_conditional(gan, run: Path, test, train, args, credit: str | None)
         )
     print(f"wrote {out}/report.md, metrics.json and fan_charts.png")
     return 0
+
+
+def cmd_backtest(args) -> int:
+    from tsgan.data.curves import daily_curves, daily_panel
+    from tsgan.data.prices import load_inputs, load_prices
+
+    names = [b.strip() for b in args.baselines.split(",") if b.strip() and b.strip() != "none"]
+    unknown = sorted(set(names) - {"naive", "lear"})
+    if unknown:
+        raise CliError(f"--baselines: unknown {unknown[0]!r} (naive, lear or none)")
+    if args.recalibrate < 1 or args.n_per_day < 2:
+        raise CliError("--recalibrate must be at least 1 and --n-per-day at least 2")
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.resume:
+        raise CliError(f"{out}: not empty (--resume continues a backtest there)")
+    inputs = [n.strip() for n in args.inputs.split(",")] if args.inputs else None
+    prices = load_prices(args.source, zone=args.zone, tz=args.tz)
+    panel = daily_panel(prices, load_inputs(args.source, inputs=inputs, zone=args.zone, tz=args.tz))
+    baselines: dict = {name: None for name in names if name == "naive"}
+    if "lear" in names:
+        from tsgan.evaluation.lear import lear_forecasts
+
+        days = pd_range(args.date_from, args.date_to, back=90)
+        baselines["LEAR"] = lear_forecasts(panel, days, cache=Path(args.cache_dir))
+    if args.reference:
+        if not args.reference_column:
+            raise CliError("--reference needs --reference-column (which column is the forecast)")
+        point = load_prices(args.reference, price_col=args.reference_column, tz=args.tz)
+        baselines[args.reference_column] = daily_curves(point)
+    _import_keras()
+    from tsgan.backtest import run_backtest
+
+    scores = run_backtest(
+        panel,
+        start=args.date_from,
+        end=args.date_to,
+        out=out,
+        recalibrate=args.recalibrate,
+        window=args.window,
+        n=args.n_per_day,
+        seed=args.seed,
+        baselines=baselines,
+        epochs=args.epochs,
+        resume=args.resume,
+        progress=None if args.quiet else (lambda line: print(line, flush=True)),
+    )
+    means = scores.groupby("generator", sort=False)[["es", "mae", "cover90"]].mean()
+    for name, row in means.iterrows():
+        print(
+            f"{name:20s} ES {row['es']:.3f}  MAE {row['mae']:.3f}  90% cover {row['cover90']:.1%}"
+        )
+    print(f"wrote {out}/scenarios.parquet, scores.csv and report.md")
+    return 0
+
+
+def pd_range(first: str, last: str, *, back: int = 0):
+    """The days ``first - back`` .. ``last``."""
+    import pandas as pd
+
+    return pd.date_range(pd.Timestamp(first) - pd.Timedelta(days=back), pd.Timestamp(last))

@@ -1,0 +1,104 @@
+"""The rolling backtest: windows, scores, point forecasts with their errors, LEAR, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsgan.cli import main
+from tsgan.evaluation.backtest import day_scores, error_scenarios, rolling_windows
+from tsgan.evaluation.lear import lear_forecast, lear_forecasts
+
+from .test_forecast import market_csv
+
+
+def test_windows_cover_the_period_without_looking_ahead():
+    ws = rolling_windows("2016-01-04", "2016-03-31", recalibrate=28, data_start="2012-01-09")
+    days = pd.DatetimeIndex(np.concatenate([w.days for w in ws]))
+    assert days.equals(pd.date_range("2016-01-04", "2016-03-31"))
+    assert all(w.train_to < w.start and (w.start - w.train_from).days <= 1456 for w in ws)
+    short = rolling_windows(
+        "2016-01-04", "2016-01-10", recalibrate=7, window=56, data_start="2012-01-09"
+    )
+    assert (short[0].start - short[0].train_from).days == 56
+
+
+def test_scores_of_a_perfect_and_of_a_wide_forecast():
+    rng = np.random.default_rng(0)
+    realized = rng.normal(50, 10, (5, 24))
+    exact = day_scores(np.repeat(realized[:, None], 10, axis=1), realized)
+    assert np.allclose(exact[["es", "vs", "crps", "mae"]], 0) and (exact["cover90"] == 1).all()
+    calibrated = day_scores(rng.normal(50, 10, (5, 2000, 24)), rng.normal(50, 10, (5, 24)))
+    assert 0.8 < calibrated["cover90"].mean() <= 1.0 and 0.3 < calibrated["cover50"].mean() < 0.7
+
+
+def test_point_forecasts_become_scenarios_with_their_recent_errors():
+    days = pd.date_range("2024-01-01", periods=120)
+    rng = np.random.default_rng(1)
+    realized = pd.DataFrame(rng.normal(50, 5, (120, 3)), index=days)
+    point = realized + rng.normal(0, 2, (120, 3))  # errors of sd 2, different each day
+    out = error_scenarios(point, realized, days[-10:], n=500, seed=0)
+    assert out.shape == (10, 500, 3)
+    errors = out - point.loc[days[-10:]].to_numpy()[:, None]  # each draw: one past day's error
+    past = (realized - point).loc[days[-100:-1]].to_numpy()
+    assert all(any(np.allclose(e, p) for p in past) for e in errors[0, :20])
+    with pytest.raises(ValueError, match="no error of the point forecast"):
+        error_scenarios(point, realized, days[:1], n=5, seed=0)
+
+
+def test_lear_recovers_a_known_linear_market(tmp_path):
+    """Prices that are a linear function of yesterday's prices and today's load: LEAR's
+    lasso on asinh-scaled inputs forecasts them closely, and never reads the day's prices."""
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2023-01-01", periods=200)
+    load = rng.normal(60, 8, (200, 24))
+    price = np.empty((200, 24))
+    price[0] = 50
+    for t in range(1, 200):
+        price[t] = 0.5 * price[t - 1] + 0.6 * load[t] + rng.normal(0, 0.2, 24)
+    panel = pd.concat(
+        {"price": pd.DataFrame(price, index=days), "load": pd.DataFrame(load, index=days)}, axis=1
+    )
+    day = days[-1]
+    forecast = lear_forecast(panel, day, window=150)
+    assert np.abs(forecast - price[-1]).mean() < 1.0, np.abs(forecast - price[-1]).mean()
+    hidden = panel.copy()
+    hidden.loc[day, "price"] = 999.0
+    np.testing.assert_allclose(lear_forecast(hidden, day, window=150), forecast)
+    short = lear_forecast(panel, day, window=30)  # fewer days than features: a noise variance
+    assert np.isfinite(short).all()
+    cached = lear_forecasts(panel, days[-2:], windows=(56,), cache=tmp_path)
+    assert len(list(tmp_path.glob("lear-*-56.parquet"))) == 1
+    again = lear_forecasts(panel, days[-2:], windows=(56,), cache=tmp_path)
+    pd.testing.assert_frame_equal(cached, again)
+
+
+@pytest.mark.slow
+def test_backtest_writes_its_tables_and_resumes_to_the_same_scenarios(tmp_path, capsys):
+    source = market_csv(tmp_path / "market.csv", days=100)
+    argv = ["backtest", str(source), "--inputs", "load,wind", "--from", "2024-05-20"]
+    argv += ["--to", "2024-06-05", "--recalibrate", "7", "--epochs", "2", "--n-per-day", "20"]
+    argv += ["--baselines", "naive", "-q"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    scores = pd.read_csv(tmp_path / "a" / "scores.csv")
+    assert set(scores["generator"]) == {"tsgan", "naive"} and len(scores) == 2 * 17
+    assert list(scores.columns) == [
+        "date",
+        "generator",
+        "es",
+        "vs",
+        "crps",
+        "mae",
+        "cover50",
+        "cover90",
+    ]
+    scenarios = pd.read_parquet(tmp_path / "a" / "scenarios.parquet")
+    assert scenarios.shape == (17 * 20, 26)
+    assert "Diebold–Mariano" in (tmp_path / "a" / "report.md").read_text()
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 2  # not empty: --resume
+    (tmp_path / "a" / "windows" / "2024-05-27.npz").unlink()  # as if stopped in window 2
+    capsys.readouterr()
+    assert main([*argv, "--out", str(tmp_path / "a"), "--resume"]) == 0
+    again = pd.read_parquet(tmp_path / "a" / "scenarios.parquet")
+    pd.testing.assert_frame_equal(scenarios, again)

@@ -1,0 +1,185 @@
+"""LEAR, the open price-forecasting benchmark's linear model (Lago, Marcjasz, De Schutter and
+Weron, Applied Energy 293, 2021), with scikit-learn: the point forecast tsgan's scenarios for
+tomorrow are compared with.
+
+For delivery day D, 24 lasso regressions (one per hour) on what is known before the auction:
+the prices of D-1, D-2, D-3 and D-7, each input's curves of D, D-1 and D-7, and day-of-week
+dummies. Prices and inputs are scaled per calibration window by their median and MAD and
+passed through asinh (epftoolbox's "invariant" scaling); each hour's penalty is chosen by
+``LassoLarsIC`` (AIC), then a ``Lasso`` with that penalty is fitted. The benchmark's LEAR is
+the mean of the forecasts of four calibration windows (56, 84, 1092 and 1456 days),
+recalibrated every day.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsgan.data.curves import PRICE
+from tsgan.settings import INPUT_LAGS, PRICE_LAGS
+
+WINDOWS = (56, 84, 1092, 1456)  # the benchmark's calibration windows, in days
+MAD_TO_SD = 1.4826  # a normal distribution's sd per median absolute deviation
+
+
+def lear_features(panel: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
+    """LEAR's inputs of each date, ``(len(dates), 24·(4 + 3·inputs) + 7)``, NaN where the
+    panel lacks a day (the date's own prices are never read).
+
+    Example:
+        >>> days = pd.date_range("2024-01-01", periods=10)
+        >>> panel = pd.concat({"price": pd.DataFrame(np.ones((10, 24)), index=days)}, axis=1)
+        >>> lear_features(panel, days[-1:]).shape
+        (1, 103)
+    """
+    names = [n for n in dict.fromkeys(panel.columns.get_level_values(0)) if n != PRICE]
+    blocks = [_lagged(panel[PRICE], dates, lag) for lag in PRICE_LAGS]
+    blocks += [_lagged(panel[name], dates, lag) for name in names for lag in INPUT_LAGS]
+    weekday = np.eye(7)[dates.day_of_week]  # Monday..Sunday dummies
+    return np.concatenate([*blocks, weekday], axis=1)
+
+
+def _lagged(part: pd.DataFrame, dates: pd.DatetimeIndex, lag: int) -> np.ndarray:
+    return part.reindex(dates - pd.Timedelta(days=lag)).to_numpy(dtype="float64")
+
+
+class InvariantScaler:
+    """Median/MAD standardisation, then asinh, per column; and back.
+
+    Example:
+        >>> s = InvariantScaler(np.array([[1.0], [2.0], [4.0]]))
+        >>> bool(np.allclose(s.inverse(s.forward(np.array([[3.0]]))), 3.0))
+        True
+    """
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.median = np.median(values, axis=0)
+        mad = np.median(np.abs(values - self.median), axis=0) * MAD_TO_SD
+        self.mad = np.where(mad > 1e-9, mad, 1.0)
+
+    def forward(self, values: np.ndarray) -> np.ndarray:
+        return np.arcsinh((values - self.median) / self.mad)
+
+    def inverse(self, values: np.ndarray) -> np.ndarray:
+        return np.sinh(values) * self.mad + self.median
+
+
+def lear_forecast(
+    panel: pd.DataFrame, day: pd.Timestamp, *, window: int, max_iter: int = 2500
+) -> np.ndarray:
+    """LEAR's forecast of one delivery day, calibrated on the ``window`` days before it.
+
+    Args:
+        panel: a daily panel (:func:`tsgan.daily_panel`) with the prices before ``day`` and
+            the inputs of ``day``; its prices of ``day`` and later are not read.
+        day: the delivery day.
+        window: calibration days (the ones before ``day`` with complete features are used).
+        max_iter: the lasso's iterations.
+
+    Returns:
+        The 24 (or 96) forecast prices of ``day`` in EUR/MWh.
+
+    Example:
+        >>> lear_forecast(panel, pd.Timestamp("2016-01-04"), window=1456)  # doctest: +SKIP
+    """
+    from sklearn.linear_model import Lasso, LassoLarsIC
+
+    day = pd.Timestamp(day).normalize()
+    days = pd.date_range(end=day - pd.Timedelta(days=1), periods=window)
+    X = lear_features(panel, days)
+    Y = panel[PRICE].reindex(days).to_numpy(dtype="float64")
+    known = np.isfinite(X).all(axis=1) & np.isfinite(Y).all(axis=1)
+    X, Y = X[known], Y[known]
+    x = lear_features(panel, pd.DatetimeIndex([day]))
+    if not np.isfinite(x).all():
+        raise ValueError(f"{day:%Y-%m-%d}: the panel lacks the prices or inputs LEAR needs")
+    if len(X) < 8:
+        raise ValueError(f"{day:%Y-%m-%d}: only {len(X)} calibration days with all features")
+    sx, sy = InvariantScaler(X[:, :-7]), InvariantScaler(Y)
+    Xs = np.column_stack([sx.forward(X[:, :-7]), X[:, -7:]])
+    xs = np.column_stack([sx.forward(x[:, :-7]), x[:, -7:]])
+    Ys = sy.forward(Y)
+    out = np.empty(Y.shape[1])
+    for h in range(Y.shape[1]):
+        # fewer days than features: the information criterion needs the noise variance,
+        # taken as the target's own variance (a conservative, larger penalty)
+        noise = float(np.var(Ys[:, h])) if len(Xs) <= Xs.shape[1] else None
+        ic = LassoLarsIC(criterion="aic", max_iter=max_iter, noise_variance=noise)
+        alpha = float(ic.fit(Xs, Ys[:, h]).alpha_)
+        lasso = Lasso(alpha=max(alpha, 1e-8), max_iter=max_iter).fit(Xs, Ys[:, h])
+        out[h] = lasso.predict(xs)[0]
+    return sy.inverse(out[None])[0]
+
+
+def lear_ensemble(panel: pd.DataFrame, day: pd.Timestamp, windows=WINDOWS) -> np.ndarray:
+    """The benchmark's LEAR: the mean of the forecasts of the four calibration windows.
+
+    Example:
+        >>> lear_ensemble(panel, pd.Timestamp("2016-01-04"))  # doctest: +SKIP
+    """
+    return np.mean([lear_forecast(panel, day, window=w) for w in windows], axis=0)
+
+
+def panel_fingerprint(panel: pd.DataFrame) -> str:
+    """A short hash of a panel's values and days: the key of cached forecasts.
+
+    Example:
+        >>> idx = pd.date_range("2024-01-01", periods=2)
+        >>> len(panel_fingerprint(pd.concat({"price": pd.DataFrame([[1.0], [2.0]], index=idx)}, axis=1)))
+        16
+    """
+    import hashlib
+
+    digest = hashlib.sha256(pd.util.hash_pandas_object(panel, index=True).to_numpy().tobytes())
+    digest.update(repr(list(panel.columns)).encode())
+    return digest.hexdigest()[:16]
+
+
+def lear_forecasts(
+    panel: pd.DataFrame,
+    days: pd.DatetimeIndex,
+    *,
+    windows=WINDOWS,
+    cache: str | os.PathLike | None = None,
+    progress=None,
+) -> pd.DataFrame:
+    """LEAR's ensemble forecast of each day that has its features, recalibrated every day,
+    ``(days, steps)``. With ``cache`` (a folder), each window's forecasts are kept per
+    dataset (:func:`panel_fingerprint`) and window, so a second backtest reuses them.
+
+    Example:
+        >>> lear_forecasts(panel, pd.date_range("2016-01-04", "2016-01-10"))  # doctest: +SKIP
+    """
+    from tsgan.atomic import atomic_path
+    from tsgan.data.curves import hour_columns
+
+    steps = panel[PRICE].shape[1]
+    known = pd.DatetimeIndex(
+        [d for d in days if np.isfinite(lear_features(panel, pd.DatetimeIndex([d]))).all()]
+    )
+    per_window = []
+    for window in windows:
+        path = (
+            None
+            if cache is None
+            else Path(cache) / f"lear-{panel_fingerprint(panel)}-{window}.parquet"
+        )
+        done = pd.read_parquet(path) if path is not None and path.is_file() else None
+        todo = known if done is None else known.difference(done.index)
+        rows = [lear_forecast(panel, day, window=window) for day in todo]
+        fresh = pd.DataFrame(
+            np.reshape(rows, (len(todo), steps)), index=todo, columns=hour_columns(steps)
+        )
+        table = fresh if done is None else pd.concat([done, fresh]).sort_index()
+        if path is not None and len(todo):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp:
+                table.to_parquet(tmp)
+        if progress is not None:
+            progress(f"LEAR {window} days: {len(todo)} computed, {len(known) - len(todo)} cached")
+        per_window.append(table.loc[known])
+    return sum(per_window) / len(per_window)
