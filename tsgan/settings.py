@@ -11,9 +11,18 @@ evidence and the command that reproduces it.
 from __future__ import annotations
 
 import dataclasses
-import json
 import tomllib
 from dataclasses import dataclass, field
+
+from tsgan.fields import (  # noqa: F401  (flag_name: imported from here by the CLI and tests)
+    RunError,
+    check_types,
+    flag_name,
+    named,
+    setting,
+    toml_name,
+    toml_value,
+)
 
 TIMEZONE = "Europe/Berlin"  # the market's time zone: the shared files are DE-LU and DE
 COUNTRY = "DE"  # holiday calendar of the calendar condition
@@ -36,92 +45,6 @@ THEME = "light"
 FPS = 12.0
 HOLD_SECONDS = 2.0  # the last frame stays, so a looping GIF shows where training ended
 MAX_FRAMES = 300  # frames of a default animation, denser early where learning happens
-
-
-class RunError(ValueError):
-    """Settings that cannot be used, or a run that cannot start or finish as asked."""
-
-
-def setting(
-    default=None,
-    help: str | None = None,
-    *,
-    flag: str | None = None,
-    short: str | None = None,
-    toml: str | None = None,
-    metavar: str | None = None,
-    choices: tuple[str, ...] | None = None,
-    positional: bool = False,
-):
-    """A settings field and everything about it: its default, its ``tsgan train`` flag
-    (``--field-name`` unless ``flag``; no ``help``, no flag), its TOML key (the field's name
-    unless ``toml``) and the values it may take. A flagged model setting's TOML key is at the
-    top of ``config.toml``, the others under ``[model]``.
-
-    Example:
-        >>> fields = {f.name: f for f in dataclasses.fields(ModelSettings)}
-        >>> flag_name(fields["timezone"]), toml_name(fields["timezone"])
-        ('--tz', 'timezone')
-    """
-    cli = None
-    if help is not None:
-        cli = {"flag": flag, "short": short, "metavar": metavar, "help": help}
-        cli["positional"] = positional
-    meta = {"cli": cli, "toml": toml, "choices": choices, "top": help is not None}
-    return field(default=default, metadata=meta)
-
-
-def toml_name(f: dataclasses.Field) -> str:
-    """A setting's key in ``config.toml``: its field name, or the word of its flag
-    (``date_from``: ``from``)."""
-    return f.metadata.get("toml") or f.name
-
-
-def flag_name(f: dataclasses.Field) -> str:
-    """A setting's ``tsgan train`` flag: ``--field-name`` unless its definition says another
-    (``gif_theme``: ``--theme``)."""
-    return (f.metadata.get("cli") or {}).get("flag") or "--" + f.name.replace("_", "-")
-
-
-def named(f: dataclasses.Field) -> str:
-    """A setting as errors name it: its TOML key, and its flag when that is another word
-    (``gif_theme (--theme)``)."""
-    key, flag = toml_name(f), flag_name(f)
-    plain = not f.metadata.get("cli") or flag == "--" + key.replace("_", "-")
-    return key if plain else f"{key} ({flag})"
-
-
-# what each annotation accepts, and how a wrong value is described
-_KINDS = {
-    "str": ((str,), "text"),
-    "int": ((int,), "a whole number"),
-    "float": ((int, float), "a number"),
-    "bool": ((bool,), "true or false"),
-    "ModelSettings": ((dict,), "a table of model settings"),
-    "tuple[str, ...]": ((tuple, list), "a list of names"),
-    "tuple[int, ...]": ((tuple, list), "a list of whole numbers"),
-}
-
-
-def check_types(settings) -> None:
-    """Every field of a settings dataclass has the type its annotation says and one of its
-    ``choices`` (settings files can hold anything; the command line gives text); a
-    ``RunError`` names the setting, what it must be and what it got."""
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        annotation = str(f.type)
-        kinds, words = _KINDS[annotation.removesuffix(" | None")]
-        if isinstance(value, ModelSettings) or (value is None and annotation.endswith("None")):
-            continue
-        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
-        if annotation == "tuple[int, ...]" and ok:
-            ok = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
-            words = "a list of positive whole numbers"
-        if not ok:
-            raise RunError(f"{named(f)} must be {words}, got {value!r}")
-        choices = f.metadata.get("choices")
-        if choices and value not in choices:
-            raise RunError(f"{named(f)} must be one of {', '.join(choices)}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -416,16 +339,16 @@ class TrainConfig:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.name not in ("overwrite", "model") and value is not None:
-                lines.append(f"{toml_name(f)} = {_toml_value(value)}")
+                lines.append(f"{toml_name(f)} = {toml_value(value)}")
         defaults = ModelSettings(condition=self.model.condition)
         for f in dataclasses.fields(ModelSettings):
             value = getattr(self.model, f.name)
             if f.name in _FROM_THE_DATA or value is None:
                 continue
             if f.metadata.get("top"):
-                lines.append(f"{toml_name(f)} = {_toml_value(value)}")
+                lines.append(f"{toml_name(f)} = {toml_value(value)}")
             elif value != getattr(defaults, f.name):
-                model.append(f"{f.name} = {_toml_value(value)}")
+                model.append(f"{f.name} = {toml_value(value)}")
         text = "\n".join(lines) + "\n"
         if model:
             text += "\n[model]\n" + "\n".join(model) + "\n"
@@ -450,20 +373,6 @@ class TrainConfig:
                 known = sorted({*names, *(f.name for f in dataclasses.fields(ModelSettings))})
                 raise RunError(f"{where}: {err} (known: {', '.join(known)})") from None
             raise
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, list, tuple)):
-        return (
-            repr(value)
-            if not isinstance(value, (list, tuple))
-            else "[" + ", ".join(map(_toml_value, value)) + "]"
-        )
-    # a TOML basic string: JSON's escapes are TOML's, except that TOML has no surrogate
-    # pairs, so characters outside ASCII are written as they are (TOML files are UTF-8)
-    return json.dumps(str(value), ensure_ascii=False)
 
 
 def flagged_fields() -> list[dataclasses.Field]:

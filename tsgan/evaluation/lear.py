@@ -86,7 +86,10 @@ def lear_forecast(
     Example:
         >>> lear_forecast(panel, pd.Timestamp("2016-01-04"), window=1456)  # doctest: +SKIP
     """
-    from sklearn.linear_model import Lasso, LassoLarsIC
+    try:
+        from sklearn.linear_model import Lasso, LassoLarsIC
+    except ImportError:
+        raise ImportError('LEAR needs scikit-learn: pip install "tsgan[forecast]"') from None
 
     day = pd.Timestamp(day).normalize()
     days = pd.date_range(end=day - pd.Timedelta(days=1), periods=window)

@@ -1,0 +1,131 @@
+"""``tsgan sample`` and ``tsgan backtest``: scenarios for given days, and rolled over a
+test period against baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tsgan.commands.common import CliError, import_keras, load_run_model, one_line, write_table
+
+
+def _read_levels(path_text: str):
+    import pandas as pd
+
+    path = Path(path_text)
+    if not path.is_file():
+        raise CliError(f"{path}: no such levels file")
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise CliError(f"{path}: not a CSV file ({one_line(err)})") from None
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    if not {"date", "level"} <= set(table.columns):
+        raise CliError(f"{path}: needs the columns date,level (found {', '.join(table.columns)})")
+    dates = pd.to_datetime(table["date"], errors="coerce", format="ISO8601")
+    values = pd.to_numeric(table["level"], errors="coerce")
+    bad = dates.isna() | values.isna()
+    if bad.any():
+        line = int(bad.to_numpy().argmax()) + 2
+        raise CliError(
+            f"{path}: line {line}: expected an ISO date and a number, got "
+            f"{table['date'].iloc[line - 2]!r}, {table['level'].iloc[line - 2]!r}"
+        )
+    return pd.Series(values.to_numpy(dtype="float64"), index=pd.DatetimeIndex(dates))
+
+
+def _read_panel(source: str, gan, *, zone: str | None):
+    """The daily panel of a file: its prices and the inputs the model reads, in the
+    model's time zone."""
+    from tsgan.data.curves import daily_panel
+    from tsgan.data.prices import load_inputs, load_prices
+
+    tz = gan.settings.timezone
+    prices = load_prices(source, zone=zone, tz=tz)
+    inputs = load_inputs(source, inputs=list(gan.settings.inputs), zone=zone, tz=tz)
+    return daily_panel(prices, inputs)
+
+
+def cmd_sample(args) -> int:
+    from tsgan.model.sampling import delivery_intervals, parse_dates, sample_scenarios
+
+    if args.n is not None and args.n_per_day is not None:
+        raise CliError("give --n or --n-per-day, not both")
+    n = args.n_per_day if args.n_per_day is not None else args.n
+    if n is None:
+        raise CliError("give the number of scenarios: --n-per-day N (or --n N)")
+    if n < 1:
+        raise CliError(f"the number of scenarios must be at least 1, got {n}")
+    try:
+        dates = parse_dates(args.dates) if args.dates else None
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    levels = _read_levels(args.levels) if args.levels else args.level
+    if args.long and dates is None:
+        raise CliError("--long needs --dates: delivery intervals belong to dates")
+    gan = load_run_model(args.model)
+    data = _read_panel(args.data, gan, zone=args.zone) if args.data else None
+    try:
+        frame = sample_scenarios(gan, dates, n_per_day=n, levels=levels, seed=args.seed, data=data)
+    except ValueError as err:
+        raise CliError(f"{args.model}: {err}") from None
+    if args.long:
+        frame = delivery_intervals(frame, timezone=gan.settings.timezone)
+    write_table(frame, Path(args.out))
+    what = f"{n} scenarios" + (f" for each of {len(dates)} days" if dates is not None else "")
+    print(f"wrote {what} (EUR/MWh, {len(frame):,} rows) to {args.out}")
+    return 0
+
+
+def cmd_backtest(args) -> int:
+    from tsgan.data.curves import daily_curves, daily_panel
+    from tsgan.data.prices import load_inputs, load_prices
+
+    names = [b.strip() for b in args.baselines.split(",") if b.strip() and b.strip() != "none"]
+    unknown = sorted(set(names) - {"naive", "lear"})
+    if unknown:
+        raise CliError(f"--baselines: unknown {unknown[0]!r} (naive, lear or none)")
+    if args.recalibrate < 1 or args.n_per_day < 2:
+        raise CliError("--recalibrate must be at least 1 and --n-per-day at least 2")
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.resume:
+        raise CliError(f"{out}: not empty (--resume continues a backtest there)")
+    inputs = [n.strip() for n in args.inputs.split(",")] if args.inputs else None
+    prices = load_prices(args.source, zone=args.zone, tz=args.tz)
+    panel = daily_panel(prices, load_inputs(args.source, inputs=inputs, zone=args.zone, tz=args.tz))
+    baselines: dict = {name: None for name in names if name == "naive"}
+    if "lear" in names:
+        import importlib.util
+
+        if importlib.util.find_spec("sklearn") is None:
+            raise CliError('the LEAR baseline needs scikit-learn: pip install "tsgan[forecast]"')
+        from tsgan.evaluation.lear import lear_forecasts
+
+        days = pd_range(args.date_from, args.date_to, back=90)
+        baselines["LEAR"] = lear_forecasts(panel, days, cache=Path(args.cache_dir))
+    if args.reference:
+        if not args.reference_column:
+            raise CliError("--reference needs --reference-column (which column is the forecast)")
+        point = load_prices(args.reference, price_col=args.reference_column, tz=args.tz)
+        baselines[args.reference_column] = daily_curves(point)
+    import_keras()
+    from tsgan.backtest import run_backtest
+
+    same = ("recalibrate", "window", "seed", "epochs", "resume")  # flags named as the arguments
+    options = {name: getattr(args, name) for name in same}
+    options |= {"start": args.date_from, "end": args.date_to, "n": args.n_per_day}
+    progress = None if args.quiet else (lambda line: print(line, flush=True))
+    scores = run_backtest(panel, out=out, baselines=baselines, progress=progress, **options)
+    means = scores.groupby("generator", sort=False)[["es", "mae", "cover90"]].mean()
+    for name, row in means.iterrows():
+        print(
+            f"{name:20s} ES {row['es']:.3f}  MAE {row['mae']:.3f}  90% cover {row['cover90']:.1%}"
+        )
+    print(f"wrote {out}/scenarios.parquet, scores.csv and report.md")
+    return 0
+
+
+def pd_range(first: str, last: str, *, back: int = 0):
+    """The days ``first - back`` .. ``last``."""
+    import pandas as pd
+
+    return pd.date_range(pd.Timestamp(first) - pd.Timedelta(days=back), pd.Timestamp(last))
