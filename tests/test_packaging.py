@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import importlib.resources
+import os
 import re
+import subprocess
 import sys
 
 from .conftest import ROOT
@@ -15,10 +17,13 @@ def metadata():
     return importlib.metadata.metadata("tsgan")
 
 
-def declared() -> set[str]:
+def declared(*extras: str) -> set[str]:
+    """The distributions tsgan requires, and those of these extras."""
     requires = metadata().get_all("Requires-Dist") or []
-    core = [r for r in requires if "extra ==" not in r]
-    return {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in core}
+    chosen = [
+        r for r in requires if "extra ==" not in r or any(f'extra == "{e}"' in r for e in extras)
+    ]
+    return {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in chosen}
 
 
 def test_python_range_matches_the_code():
@@ -49,9 +54,23 @@ def test_every_third_party_import_is_a_declared_dependency():
     missing = {
         name: dists.get(name)
         for name in third_party
-        if not {d.lower() for d in dists.get(name, [name])} & declared()
+        if not {d.lower() for d in dists.get(name, [name])} & declared("forecast", "video")
     }
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+    # an extra's library is imported where it is used (Keras itself imports scikit-learn
+    # when it is installed, so the check is on the modules that do not import Keras)
+    lazy = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, tsgan.evaluation.lear, tsgan.backtest; print('sklearn' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert lazy.stdout.strip() == "False"
 
 
 def test_licence_and_typing_marker_ship_with_the_package():
