@@ -17,7 +17,6 @@ class CliError(Exception):
 
 
 @contextlib.contextmanager
-@contextlib.contextmanager
 def quiet_stderr():
     """Silence the C++ start-up chatter TensorFlow writes to fd 2 while it is imported."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
