@@ -31,7 +31,7 @@ from tsgan.data.prices import load_inputs
 
 DATA = SHARED / "epftoolbox" / "DE.csv"
 PUBLISHED = SHARED / "epftoolbox" / "Forecasts_DE_DNN_LEAR_ensembles.csv"
-TARGETS = {"LEAR (published)": (17.1, 418.0, 3.65), "DNN (published)": (15.8, 376.0, 3.42)}
+TARGETS = ("LEAR (published)", "DNN (published)")  # tsgan must beat both, on the same days
 
 
 def baselines(panel: pd.DataFrame, *, lear: bool, first: str, last: str) -> dict:
@@ -69,31 +69,40 @@ def markdown(result: dict) -> str:
         )
     lines += [
         "",
-        "## Targets",
+        "## Targets (on the same days)",
         "",
-        "| target | measured (mean over seeds) | met |",
+        "| target | measured | met |",
         "|---|---|---|",
     ]
-    model = {
-        k: sum(r[k] for r in result["means"]["tsgan"]) / len(result["seeds"])
-        for k in ("es", "vs", "mae", "cover50", "cover90")
+    mean = {
+        name: {k: sum(r[k] for r in rows) / len(rows) for k in rows[0]}
+        for name, rows in result["means"].items()
     }
-    for name, (es, vs, _mae) in TARGETS.items():
-        lines.append(
-            f"| energy score below {name} + errors ({es}) | {model['es']:.2f} | {'yes' if model['es'] < es else '**no**'} |"
-        )
-        lines.append(
-            f"| variogram score below {name} ({vs}) | {model['vs']:.1f} | {'yes' if model['vs'] < vs else '**no**'} |"
-        )
-    lines.append(
-        f"| MAE of the median ≤ published LEAR (3.65) | {model['mae']:.2f} | {'yes' if model['mae'] <= 3.65 else '**no**'} |"
+    model = mean["tsgan"]
+    for name in TARGETS:
+        for key, label in (("es", "energy score"), ("vs", "variogram score")):
+            ref, ok = mean[name][key], model[key] < mean[name][key]
+            lines.append(
+                f"| {label} below {name} + its errors ({ref:.2f}) | {model[key]:.2f} "
+                f"| {'yes' if ok else '**no**'} |"
+            )
+    lear = mean["LEAR (published)"]["mae"]
+    checks = (
+        (
+            f"MAE of the median ≤ published LEAR's ({lear:.2f})",
+            f"{model['mae']:.2f}",
+            model["mae"] <= lear,
+        ),
+        ("90% intervals cover 88–92%", f"{model['cover90']:.1%}", 0.88 <= model["cover90"] <= 0.92),
+        ("50% intervals cover 48–52%", f"{model['cover50']:.1%}", 0.48 <= model["cover50"] <= 0.52),
     )
-    lines.append(
-        f"| 90% intervals cover 88–92% | {model['cover90']:.1%} | {'yes' if 0.88 <= model['cover90'] <= 0.92 else '**no**'} |"
-    )
-    lines.append(
-        f"| 50% intervals cover 48–52% | {model['cover50']:.1%} | {'yes' if 0.48 <= model['cover50'] <= 0.52 else '**no**'} |"
-    )
+    lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in checks]
+    lines += [
+        "",
+        "The issue's reference figures are for 2016-04-03..2017-12-31 (LEAR + errors: ES 17.1, "
+        "VS 418, MAE 3.65; DNN + errors: 15.8, 376, 3.42); on a shorter period, compare with "
+        "the same days' rows above.",
+    ]
     lines += [
         "",
         "Backtest wall time per seed (s): " + ", ".join(f"{t:.0f}" for t in result["seed_s"]),
