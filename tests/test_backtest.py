@@ -102,3 +102,40 @@ def test_backtest_writes_its_tables_and_resumes_to_the_same_scenarios(tmp_path, 
     assert main([*argv, "--out", str(tmp_path / "a"), "--resume"]) == 0
     again = pd.read_parquet(tmp_path / "a" / "scenarios.parquet")
     pd.testing.assert_frame_equal(scenarios, again)
+
+
+@pytest.mark.slow
+def test_a_backtest_stopped_by_sigterm_resumes_to_the_uninterrupted_result(tmp_path):
+    """SIGTERM while the second window trains: the first window stays saved, the command
+    says so (exit 143), and --resume ends with the scenarios of an uninterrupted run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = market_csv(tmp_path / "market.csv", days=100)
+    argv = ["backtest", str(source), "--inputs", "load,wind", "--from", "2024-05-20"]
+    argv += ["--to", "2024-06-05", "--recalibrate", "7", "--epochs", "40", "--n-per-day", "20"]
+    argv += ["--baselines", "naive", "-q"]
+    stopped = tmp_path / "stopped"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cmd = [sys.executable, "-m", "tsgan", *argv, "--out", str(stopped)]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    first = stopped / "windows" / "2024-05-20.npz"
+    deadline = time.monotonic() + 300
+    while not first.is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    if proc.returncode == 0:
+        pytest.skip("the backtest finished before the signal")  # a very fast machine
+    assert proc.returncode == 143, err
+    assert "window(s) saved" in err and "--resume continues" in err
+    assert first.is_file() and not (stopped / "scenarios.parquet").exists()
+    assert main([*argv, "--out", str(stopped), "--resume"]) == 0
+    assert main([*argv, "--out", str(tmp_path / "whole")]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(stopped / "scenarios.parquet"),
+        pd.read_parquet(tmp_path / "whole" / "scenarios.parquet"),
+    )

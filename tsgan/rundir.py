@@ -41,6 +41,30 @@ class Terminated(BaseException):
     """
 
 
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in the main thread while inside, so that work
+    which saves as it goes (a backtest's windows) can say what it saved; the previous
+    handler comes back at the end.
+
+    Example:
+        >>> with sigterm_raises():
+        ...     pass
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def check_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     """Refuse a run directory that cannot take a new run; change nothing.
 

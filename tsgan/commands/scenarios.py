@@ -3,6 +3,7 @@ test period against baselines."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from tsgan.commands.common import CliError, import_keras, load_run_model, one_line, write_table
@@ -113,8 +114,17 @@ def cmd_backtest(args) -> int:
     same = ("recalibrate", "window", "seed", "epochs", "resume")  # flags named as the arguments
     options = {name: getattr(args, name) for name in same}
     options |= {"start": args.date_from, "end": args.date_to, "n": args.n_per_day}
+    from tsgan.rundir import Terminated, sigterm_raises
+
     progress = None if args.quiet else (lambda line: print(line, flush=True))
-    scores = run_backtest(panel, out=out, baselines=baselines, progress=progress, **options)
+    try:
+        with sigterm_raises():
+            scores = run_backtest(panel, out=out, baselines=baselines, progress=progress, **options)
+    except (KeyboardInterrupt, Terminated) as stop:
+        what, code = ("terminated", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
+        saved = len(list((out / "windows").glob("*.npz")))
+        print(f"{what}: {saved} window(s) saved in {out}; --resume continues", file=sys.stderr)
+        return code
     means = scores.groupby("generator", sort=False)[["es", "mae", "cover90"]].mean()
     for name, row in means.iterrows():
         print(
