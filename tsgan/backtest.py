@@ -157,7 +157,27 @@ def run_backtest(
         ignore_index=True,
     )[["date", "generator", "es", "vs", "crps", "mae", "cover50", "cover90"]]
     _write_outputs(out, days, model, scores)
+    _write_figures(out, days, generators, realized, scores)
     return scores
+
+
+def _write_figures(out: Path, days, generators: dict, realized: np.ndarray, scores) -> None:
+    """``pit.png`` (every generator), ``fan_charts.png`` (tsgan's best, median and worst
+    days by energy score), ``rolling_es.png``."""
+    from tsgan.plotting import fan_chart_figure, pit_figure, rolling_score_figure, save_figure
+
+    pits = {name: (s <= realized[:, None]).mean(axis=1).ravel() for name, s in generators.items()}
+    save_figure(pit_figure(pits), out / "pit.png")
+    es = scores.loc[scores["generator"] == "tsgan", "es"].to_numpy()
+    order = np.argsort(es)
+    picks = (("best", order[0]), ("median", order[len(order) // 2]), ("worst", order[-1]))
+    panels = [
+        (f"{label}: {days[i]:%a %Y-%m-%d} (ES {es[i]:.1f})", generators["tsgan"][i], realized[i])
+        for label, i in picks
+    ]
+    save_figure(fan_chart_figure(panels, ncols=3), out / "fan_charts.png")
+    by_name = {n: g["es"].to_numpy() for n, g in scores.groupby("generator", sort=False)}
+    save_figure(rolling_score_figure(by_name, days), out / "rolling_es.png")
 
 
 def _write_outputs(out: Path, days, model: np.ndarray, scores: pd.DataFrame) -> None:

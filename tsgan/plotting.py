@@ -279,3 +279,49 @@ def fan_chart_figure(
         ax.set_visible(False)
     axes[0].legend(fontsize=8, loc="upper left")
     return fig
+
+
+def pit_figure(pits: Mapping[str, np.ndarray], *, bins: int = 20, dpi: int = 100) -> Figure:
+    """PIT histograms: where each realized hour falls among its scenarios (the share of
+    scenarios at or below it), one panel per generator; flat means calibrated, a U shape too
+    narrow, a hump too wide.
+
+    Example:
+        >>> fig = pit_figure({"a": np.random.default_rng(0).random(500)})
+        >>> len(fig.axes)
+        1
+    """
+    fig = Figure(figsize=(3.2 * len(pits), 2.8), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots(1, len(pits), sharey=True))
+    for ax, (name, pit) in zip(axes, pits.items(), strict=True):
+        ax.hist(pit, bins=bins, range=(0, 1), density=True, color=GENERATED_COLOR, alpha=0.8)
+        ax.axhline(1.0, color="black", lw=1, ls="--")
+        ax.set(title=name, xlabel="PIT of the realized hour")
+    axes[0].set_ylabel("density")
+    return fig
+
+
+def rolling_score_figure(
+    scores: Mapping[str, Sequence[float]], dates, *, window: int = 28, dpi: int = 100
+) -> Figure:
+    """Each generator's per-day score as a ``window``-day rolling mean over the dates.
+
+    Example:
+        >>> import pandas as pd
+        >>> days = pd.date_range("2016-01-01", periods=60)
+        >>> len(rolling_score_figure({"a": np.ones(60)}, days).axes)
+        1
+    """
+    import pandas as pd
+
+    fig = Figure(figsize=(8, 3.4), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    for name, values in scores.items():
+        series = pd.Series(np.asarray(values, dtype="float64"), index=pd.DatetimeIndex(dates))
+        ax.plot(series.rolling(window, min_periods=1).mean(), lw=1.6, label=name)
+    ax.set(ylabel=f"energy score, {window}-day mean", title="rolling energy score")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
