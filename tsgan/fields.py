@@ -30,6 +30,7 @@ def setting(
     top of ``config.toml``, the others under ``[model]``.
 
     Example:
+        >>> from tsgan.settings import ModelSettings
         >>> fields = {f.name: f for f in dataclasses.fields(ModelSettings)}
         >>> flag_name(fields["timezone"]), toml_name(fields["timezone"])
         ('--tz', 'timezone')

@@ -56,7 +56,7 @@ def rolling_windows(
     Example:
         >>> ws = rolling_windows("2016-01-04", "2016-02-29", recalibrate=28, data_start="2012-01-09")
         >>> [(w.name, len(w.days), f"{w.train_from:%Y-%m-%d}") for w in ws]
-        [('2016-01-04', 28, '2012-01-13'), ('2016-02-01', 28, '2012-02-10'), ('2016-02-29', 1, '2012-03-09')]
+        [('2016-01-04', 28, '2012-01-09'), ('2016-02-01', 28, '2012-02-06'), ('2016-02-29', 1, '2012-03-05')]
     """
     if recalibrate < 1:
         raise ValueError(f"recalibrate must be at least 1 day, got {recalibrate}")
