@@ -16,6 +16,7 @@ def test_notebooks_are_there_without_outputs():
         "01_explore_prices.ipynb",
         "02_train_and_animate.ipynb",
         "03_scenarios_for_a_day.ipynb",
+        "04_scenarios_for_tomorrow.ipynb",
     ]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
