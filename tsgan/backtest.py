@@ -33,16 +33,22 @@ from tsgan.settings import PRICE_LAGS, ModelSettings, default_epochs
 BASELINES = ("naive", "lear")
 
 
-def train_window(panel: pd.DataFrame, window: Window, *, seed: int, epochs: int | None = None):
+def train_window(
+    panel: pd.DataFrame,
+    window: Window,
+    *,
+    seed: int,
+    epochs: int | None = None,
+    settings: dict | None = None,
+):
     """The forecast model of one window: default settings, trained on its days (the week
     before them kept as history), seeded by ``seed`` alone, so a window gives the same model
     whatever ran before it."""
     inputs = tuple(n for n in dict.fromkeys(panel.columns.get_level_values(0)) if n != PRICE)
     history = window.train_from - pd.Timedelta(days=max(PRICE_LAGS))
     days = panel.loc[history : window.train_to]
-    settings = ModelSettings(condition="forecast", seed=seed).for_data(
-        panel[PRICE].shape[1], inputs
-    )
+    given = {"condition": "forecast", **(settings or {}), "seed": seed}
+    settings = ModelSettings(**given).for_data(panel[PRICE].shape[1], inputs)
     keras.utils.set_random_seed(seed)
     gan = PriceGAN(settings)
     gan.compile()
@@ -52,13 +58,19 @@ def train_window(panel: pd.DataFrame, window: Window, *, seed: int, epochs: int 
 
 
 def window_scenarios(
-    panel: pd.DataFrame, window: Window, *, n: int, seed: int, epochs: int | None = None
+    panel: pd.DataFrame,
+    window: Window,
+    *,
+    n: int,
+    seed: int,
+    epochs: int | None = None,
+    settings: dict | None = None,
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """The days of ``window`` with realized prices and the model's scenarios for them,
     ``(days, n, steps)``."""
     realized = panel[PRICE].reindex(window.days)
     days = realized.index[realized.notna().all(axis=1).to_numpy()]
-    gan = train_window(panel, window, seed=seed, epochs=epochs)
+    gan = train_window(panel, window, seed=seed, epochs=epochs, settings=settings)
     return days, scenario_array(gan, days, n_per_day=n, seed=seed, data=panel)
 
 
@@ -74,6 +86,7 @@ def run_windows(
     n: int,
     seed: int,
     epochs: int | None = None,
+    settings: dict | None = None,
     resume: bool = False,
     progress: Callable[[str], None] | None = print,
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
@@ -88,7 +101,9 @@ def run_windows(
                 days, scenarios = pd.DatetimeIndex(saved["days"]), saved["scenarios"]
             state = "resumed"
         else:
-            days, scenarios = window_scenarios(panel, window, n=n, seed=seed + k, epochs=epochs)
+            days, scenarios = window_scenarios(
+                panel, window, n=n, seed=seed + k, epochs=epochs, settings=settings
+            )
             with atomic_path(path) as tmp, open(tmp, "wb") as f:
                 np.savez(f, days=days.to_numpy(), scenarios=scenarios)
             state = "trained"
@@ -124,6 +139,7 @@ def run_backtest(
     seed: int = 0,
     baselines: dict[str, pd.DataFrame | None] | None = None,
     epochs: int | None = None,
+    settings: dict | None = None,
     resume: bool = False,
     progress: Callable[[str], None] | None = print,
 ) -> pd.DataFrame:
@@ -133,6 +149,8 @@ def run_backtest(
     Args:
         baselines: name → point forecasts (date × hours), or None for a built-in one
             (``"naive"``: D-7); each becomes scenarios with its last 90 days' errors.
+        settings: ``ModelSettings`` fields of the model other than the defaults (for
+            experiments on validation days).
 
     Returns:
         The per-day scores of every generator (``date, generator, es, vs, crps, mae,
@@ -143,7 +161,15 @@ def run_backtest(
         start, end, recalibrate=recalibrate, window=window, data_start=panel.index[0]
     )
     days, model = run_windows(
-        panel, windows, out, n=n, seed=seed, epochs=epochs, resume=resume, progress=progress
+        panel,
+        windows,
+        out,
+        n=n,
+        seed=seed,
+        epochs=epochs,
+        settings=settings,
+        resume=resume,
+        progress=progress,
     )
     generators = {"tsgan": model}
     for name, point in (baselines if baselines is not None else {"naive": None}).items():
