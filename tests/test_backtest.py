@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import tsgan
 from tsgan.cli import main
+from tsgan.data.curves import daily_panel
+from tsgan.data.prices import load_inputs
 from tsgan.evaluation.backtest import day_scores, error_scenarios, rolling_windows
 from tsgan.evaluation.lear import lear_forecast, lear_forecasts
 
@@ -139,3 +142,25 @@ def test_a_backtest_stopped_by_sigterm_resumes_to_the_uninterrupted_result(tmp_p
         pd.read_parquet(stopped / "scenarios.parquet"),
         pd.read_parquet(tmp_path / "whole" / "scenarios.parquet"),
     )
+
+
+@pytest.mark.slow
+def test_ray_workers_give_the_scenarios_of_the_sequential_backtest(tmp_path):
+    """The windows as Ray tasks (two local workers) give what one after another gives."""
+    ray = pytest.importorskip("ray")
+    from tsgan.backtest import run_backtest
+
+    source = market_csv(tmp_path / "market.csv", days=100)
+    panel = daily_panel(tsgan.load_prices(source), load_inputs(source, inputs="load,wind"))
+    common = {"start": "2024-05-20", "end": "2024-06-05", "recalibrate": 7, "n": 10, "epochs": 2}
+    common |= {"seed": 3, "progress": None}
+    alone = run_backtest(panel, out=tmp_path / "alone", **common)
+    try:
+        spread = run_backtest(panel, out=tmp_path / "ray", workers=2, **common)
+    finally:
+        ray.shutdown()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "alone" / "scenarios.parquet"),
+        pd.read_parquet(tmp_path / "ray" / "scenarios.parquet"),
+    )
+    pd.testing.assert_frame_equal(alone, spread)

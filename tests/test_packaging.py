@@ -54,7 +54,7 @@ def test_every_third_party_import_is_a_declared_dependency():
     missing = {
         name: dists.get(name)
         for name in third_party
-        if not {d.lower() for d in dists.get(name, [name])} & declared("forecast", "video")
+        if not {d.lower() for d in dists.get(name, [name])} & declared("forecast", "video", "ray")
     }
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
     # an extra's library is imported where it is used (Keras itself imports scikit-learn

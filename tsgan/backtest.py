@@ -88,30 +88,65 @@ def run_windows(
     epochs: int | None = None,
     settings: dict | None = None,
     resume: bool = False,
+    workers: int | None = None,
+    address: str | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Every window's scenarios, each saved when done; with ``resume`` the saved ones are
-    read instead of trained again."""
+    read instead of trained again. With ``workers`` (or ``address``, an existing Ray
+    cluster) the windows are Ray tasks, one CPU share each; without, they run one after
+    another here. Window ``k`` is seeded by ``seed + k`` either way, so the scenarios are the
+    same."""
     (out / "windows").mkdir(parents=True, exist_ok=True)
-    all_days, all_scenarios = [], []
-    for k, window in enumerate(windows):
-        path = _window_file(out, window)
-        if resume and path.is_file():
-            with np.load(path) as saved:
-                days, scenarios = pd.DatetimeIndex(saved["days"]), saved["scenarios"]
-            state = "resumed"
-        else:
-            days, scenarios = window_scenarios(
-                panel, window, n=n, seed=seed + k, epochs=epochs, settings=settings
-            )
-            with atomic_path(path) as tmp, open(tmp, "wb") as f:
-                np.savez(f, days=days.to_numpy(), scenarios=scenarios)
-            state = "trained"
+    todo = [
+        (k, w) for k, w in enumerate(windows) if not (resume and _window_file(out, w).is_file())
+    ]
+    args = {"n": n, "epochs": epochs, "settings": settings}
+    finished = 0
+
+    def save(k: int, window: Window, days, scenarios) -> None:
+        nonlocal finished
+        with atomic_path(_window_file(out, window)) as tmp, open(tmp, "wb") as f:
+            np.savez(f, days=days.to_numpy(), scenarios=scenarios)
+        finished += 1
         if progress is not None:
-            progress(f"window {k + 1}/{len(windows)} {window.name}: {len(days)} days, {state}")
-        all_days.append(days)
-        all_scenarios.append(scenarios)
-    return pd.DatetimeIndex(np.concatenate(all_days)), np.concatenate(all_scenarios)
+            progress(
+                f"window {finished}/{len(todo)} ({window.name}, {len(days)} days) done"
+                + (f"; {len(windows) - len(todo)} resumed" if len(todo) < len(windows) else "")
+            )
+
+    if workers is None and address is None:
+        for k, window in todo:
+            save(k, window, *window_scenarios(panel, window, seed=seed + k, **args))
+    else:
+        _ray_windows(panel, todo, save, seed=seed, workers=workers, address=address, **args)
+    parts = []
+    for window in windows:
+        with np.load(_window_file(out, window)) as saved:
+            parts.append((pd.DatetimeIndex(saved["days"]), saved["scenarios"]))
+    days = pd.DatetimeIndex(np.concatenate([d for d, _ in parts]))
+    return days, np.concatenate([s for _, s in parts])
+
+
+def _ray_windows(panel, todo, save, *, seed, workers, address, **args) -> None:
+    """The windows as Ray tasks (``pip install "tsgan[ray]"``), saved as they finish."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError('workers need Ray: pip install "tsgan[ray]"') from None
+    import os
+
+    if not ray.is_initialized():
+        local = {} if address else {"num_cpus": workers or os.cpu_count()}
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
+    share = max(1, int(ray.cluster_resources().get("CPU", 1)) // max(workers or 1, 1))
+    task = ray.remote(num_cpus=share)(window_scenarios)
+    data = ray.put(panel)
+    running = {task.remote(data, w, seed=seed + k, **args): (k, w) for k, w in todo}
+    while running:
+        ready, _ = ray.wait(list(running), num_returns=1)
+        k, window = running.pop(ready[0])
+        save(k, window, *ray.get(ready[0]))
 
 
 def baseline_scenarios(
@@ -141,6 +176,8 @@ def run_backtest(
     epochs: int | None = None,
     settings: dict | None = None,
     resume: bool = False,
+    workers: int | None = None,
+    address: str | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> pd.DataFrame:
     """The rolling backtest of ``panel`` (a daily panel of prices and inputs) from ``start``
@@ -151,6 +188,8 @@ def run_backtest(
             (``"naive"``: D-7); each becomes scenarios with its last 90 days' errors.
         settings: ``ModelSettings`` fields of the model other than the defaults (for
             experiments on validation days).
+        workers, address: run the windows as Ray tasks on this many local workers, or on
+            the Ray cluster at ``address`` (see :func:`run_windows`).
 
     Returns:
         The per-day scores of every generator (``date, generator, es, vs, crps, mae,
@@ -169,6 +208,8 @@ def run_backtest(
         epochs=epochs,
         settings=settings,
         resume=resume,
+        workers=workers,
+        address=address,
         progress=progress,
     )
     generators = {"tsgan": model}

@@ -272,6 +272,13 @@ def _add_backtest(sub) -> None:
     p.add_argument("--epochs", type=int, help="epochs per training (default: about 27,000 updates)")
     p.add_argument("--resume", action="store_true", help="continue a backtest in --out")
     p.add_argument(
+        "--workers",
+        type=int,
+        help="Ray workers on this machine (default: one per core when Ray is installed; "
+        "0: one window after another, in this process)",
+    )
+    p.add_argument("--address", help="join an existing Ray cluster (e.g. ray://host:10001)")
+    p.add_argument(
         "--cache-dir", default="data/cache", help="LEAR's forecasts (default data/cache)"
     )
     _shared_flags(p, "zone", "tz", "seed", "quiet")

@@ -111,8 +111,9 @@ def cmd_backtest(args) -> int:
     import_keras()
     from tsgan.backtest import run_backtest
 
-    same = ("recalibrate", "window", "seed", "epochs", "resume")  # flags named as the arguments
+    same = ("recalibrate", "window", "seed", "epochs", "resume", "address")  # named as the flags
     options = {name: getattr(args, name) for name in same}
+    options["workers"] = _workers(args.workers, args.address)
     options |= {"start": args.date_from, "end": args.date_to, "n": args.n_per_day}
     from tsgan.rundir import Terminated, sigterm_raises
 
@@ -139,3 +140,21 @@ def pd_range(first: str, last: str, *, back: int = 0):
     import pandas as pd
 
     return pd.date_range(pd.Timestamp(first) - pd.Timedelta(days=back), pd.Timestamp(last))
+
+
+def _workers(asked: int | None, address: str | None) -> int | None:
+    """Ray workers for the backtest: as asked (0: none), else one per core when Ray is
+    installed and none without it."""
+    import importlib.util
+    import os
+
+    if asked is not None and asked < 0:
+        raise CliError(f"--workers must be 0 or more, got {asked}")
+    if asked == 0:
+        return None
+    ray = importlib.util.find_spec("ray") is not None
+    if not ray and (asked or address):
+        raise CliError('--workers and --address need Ray: pip install "tsgan[ray]"')
+    if asked is None and not address:
+        return os.cpu_count() if ray else None
+    return asked
