@@ -82,7 +82,7 @@ def test_backtest_writes_its_tables_and_resumes_to_the_same_scenarios(tmp_path, 
     source = market_csv(tmp_path / "market.csv", days=100)
     argv = ["backtest", str(source), "--inputs", "load,wind", "--from", "2024-05-20"]
     argv += ["--to", "2024-06-05", "--recalibrate", "7", "--epochs", "2", "--n-per-day", "20"]
-    argv += ["--baselines", "naive", "-q"]
+    argv += ["--baselines", "naive", "--workers", "0", "-q"]
     assert main([*argv, "--out", str(tmp_path / "a")]) == 0
     scores = pd.read_csv(tmp_path / "a" / "scores.csv")
     assert set(scores["generator"]) == {"tsgan", "naive"} and len(scores) == 2 * 17
@@ -120,7 +120,7 @@ def test_a_backtest_stopped_by_sigterm_resumes_to_the_uninterrupted_result(tmp_p
     source = market_csv(tmp_path / "market.csv", days=100)
     argv = ["backtest", str(source), "--inputs", "load,wind", "--from", "2024-05-20"]
     argv += ["--to", "2024-06-05", "--recalibrate", "7", "--epochs", "40", "--n-per-day", "20"]
-    argv += ["--baselines", "naive", "-q"]
+    argv += ["--baselines", "naive", "--workers", "0", "-q"]
     stopped = tmp_path / "stopped"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     cmd = [sys.executable, "-m", "tsgan", *argv, "--out", str(stopped)]
