@@ -85,23 +85,21 @@ def run_windows(
     *,
     n: int,
     seed: int,
-    epochs: int | None = None,
-    settings: dict | None = None,
+    training: dict | None = None,
     resume: bool = False,
-    workers: int | None = None,
-    address: str | None = None,
+    ray: dict | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Every window's scenarios, each saved when done; with ``resume`` the saved ones are
-    read instead of trained again. With ``workers`` (or ``address``, an existing Ray
-    cluster) the windows are Ray tasks, one CPU share each; without, they run one after
-    another here. Window ``k`` is seeded by ``seed + k`` either way, so the scenarios are the
-    same."""
+    read instead of trained again. ``training`` holds :func:`train_window`'s ``epochs``
+    and ``settings``. With ``ray`` (``{"workers": N}`` on this machine, ``{"address": A}``
+    on a cluster) the windows are Ray tasks, one CPU share each; without, they run one after
+    another here. Window ``k`` is seeded by ``seed + k`` either way: the same scenarios."""
     (out / "windows").mkdir(parents=True, exist_ok=True)
     todo = [
         (k, w) for k, w in enumerate(windows) if not (resume and _window_file(out, w).is_file())
     ]
-    args = {"n": n, "epochs": epochs, "settings": settings}
+    args = {"n": n, **(training or {})}
     finished = 0
 
     def save(k: int, window: Window, days, scenarios) -> None:
@@ -115,11 +113,11 @@ def run_windows(
                 + (f"; {len(windows) - len(todo)} resumed" if len(todo) < len(windows) else "")
             )
 
-    if workers is None and address is None:
+    if not ray:
         for k, window in todo:
             save(k, window, *window_scenarios(panel, window, seed=seed + k, **args))
     else:
-        _ray_windows(panel, todo, save, seed=seed, workers=workers, address=address, **args)
+        _ray_windows(panel, todo, save, seed=seed, **ray, **args)
     parts = []
     for window in windows:
         with np.load(_window_file(out, window)) as saved:
@@ -128,7 +126,7 @@ def run_windows(
     return days, np.concatenate([s for _, s in parts])
 
 
-def _ray_windows(panel, todo, save, *, seed, workers, address, **args) -> None:
+def _ray_windows(panel, todo, save, *, seed, workers=None, address=None, **args) -> None:
     """The windows as Ray tasks (``pip install "tsgan[ray]"``), saved as they finish."""
     try:
         import ray
@@ -199,18 +197,10 @@ def run_backtest(
     windows = rolling_windows(
         start, end, recalibrate=recalibrate, window=window, data_start=panel.index[0]
     )
+    on_ray = {"workers": workers, "address": address} if workers or address else None
+    run = {"training": {"epochs": epochs, "settings": settings}, "ray": on_ray}
     days, model = run_windows(
-        panel,
-        windows,
-        out,
-        n=n,
-        seed=seed,
-        epochs=epochs,
-        settings=settings,
-        resume=resume,
-        workers=workers,
-        address=address,
-        progress=progress,
+        panel, windows, out, n=n, seed=seed, resume=resume, **run, progress=progress
     )
     generators = {"tsgan": model}
     for name, point in (baselines if baselines is not None else {"naive": None}).items():
