@@ -86,7 +86,10 @@ def test_the_forecast_condition_sees_what_lear_sees(forecast_model):
     gan, panel, _ = forecast_model
     s = gan.settings
     assert s.condition_dim == 5 + 24 * 4 + 24 * 3 * 2  # calendar, 4 price lags, 2 inputs × 3
-    assert gan.conditions.needs_data and s.season_jitter == s.level_jitter == 0.0
+    from tsgan.settings import FORECAST_LEVEL_JITTER
+
+    assert gan.conditions.needs_data and s.season_jitter == 0.0
+    assert s.level_jitter == FORECAST_LEVEL_JITTER  # the day moves, its history does not
     # the first training days lack D-7: they are left out, not filled
     assert int(gan.g_optimizer.iterations) == 2 * -(-(len(panel.loc[:"2024-05-10"]) - 7) // 16)
 

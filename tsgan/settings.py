@@ -37,6 +37,7 @@ LEARNING_RATES = {"wgan-gp": (4e-4, 1e-4), "bce": (2e-4, 2e-4)}
 DEFAULT_UPDATES = 27_000  # the length of training in generator updates, whatever the days
 SEASON_JITTER_DAYS = 30.0  # a date learns from the days around it, not its one day a year
 LEVEL_JITTER = 0.6  # in units of the transform's scale: one value fits any market's level
+FORECAST_LEVEL_JITTER = 0.3  # tomorrow's level is uncertain given its history: wider fans
 CHECKPOINT_SECONDS = 30.0  # a running model is saved this often (for --resume)
 N_SCENARIOS = 2000  # curves an unconditional model is scored with (evaluate -n)
 N_PER_DAY = 500  # scenarios per test day of a conditional model (evaluate --n-per-day)
@@ -127,15 +128,18 @@ class ModelSettings:
 
             if self.country not in holidays.list_supported_countries():
                 raise RunError(f"country {self.country!r} has no holiday calendar (e.g. DE, AT)")
-        # a training jitter's sd: its default with a condition, 0 without; never negative
-        jitters = ("season_jitter", SEASON_JITTER_DAYS), ("level_jitter", LEVEL_JITTER)
-        for name, default in jitters:
-            value = getattr(self, name)
-            calendar = self.condition in ("calendar", "calendar+level")
-            value = (default if calendar else 0.0) if value is None else value
+        # a training jitter's sd: its condition's default (none without one); never negative
+        calendar = (SEASON_JITTER_DAYS, LEVEL_JITTER)
+        defaults = {
+            "calendar": calendar,
+            "calendar+level": calendar,
+            "forecast": (0.0, FORECAST_LEVEL_JITTER),
+        }.get(self.condition, (0.0, 0.0))
+        for name, default in zip(("season_jitter", "level_jitter"), defaults, strict=True):
+            value = default if getattr(self, name) is None else getattr(self, name)
             if value < 0 or (value and self.condition is None):
                 raise RunError(
-                    f"{name} needs a calendar condition and must be >= 0, "
+                    f"{name} needs a condition and must be >= 0, "
                     f"got {value} with condition={self.condition!r}"
                 )
             object.__setattr__(self, name, float(value))
