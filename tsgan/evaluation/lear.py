@@ -14,6 +14,7 @@ recalibrated every day.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,7 @@ def lear_forecast(
         >>> lear_forecast(panel, pd.Timestamp("2016-01-04"), window=1456)  # doctest: +SKIP
     """
     try:
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import Lasso, LassoLarsIC
     except ImportError:
         raise ImportError('LEAR needs scikit-learn: pip install "tsgan[forecast]"') from None
@@ -107,15 +109,22 @@ def lear_forecast(
     xs = np.column_stack([sx.forward(x[:, :-7]), x[:, -7:]])
     Ys = sy.forward(Y)
     out = np.empty(Y.shape[1])
-    for h in range(Y.shape[1]):
-        # fewer days than features: the information criterion needs the noise variance,
-        # taken as the target's own variance (a conservative, larger penalty)
-        noise = float(np.var(Ys[:, h])) if len(Xs) <= Xs.shape[1] else None
-        ic = LassoLarsIC(criterion="aic", max_iter=max_iter, noise_variance=noise)
-        alpha = float(ic.fit(Xs, Ys[:, h]).alpha_)
-        lasso = Lasso(alpha=max(alpha, 1e-8), max_iter=max_iter).fit(Xs, Ys[:, h])
-        out[h] = lasso.predict(xs)[0]
+    with warnings.catch_warnings():  # the short windows' lasso stops at max_iter, as upstream's
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
+        for h in range(Y.shape[1]):
+            out[h] = _hour_forecast(Xs, Ys[:, h], xs, max_iter, Lasso, LassoLarsIC)
     return sy.inverse(out[None])[0]
+
+
+def _hour_forecast(Xs, y, xs, max_iter, Lasso, LassoLarsIC) -> float:
+    """One hour's LEAR: the penalty by AIC, then the lasso with it (scaled values)."""
+    # fewer days than features: the information criterion needs the noise variance, taken
+    # as the target's own variance (a conservative, larger penalty)
+    noise = float(np.var(y)) if len(Xs) <= Xs.shape[1] else None
+    ic = LassoLarsIC(criterion="aic", max_iter=max_iter, noise_variance=noise)
+    alpha = float(ic.fit(Xs, y).alpha_)
+    lasso = Lasso(alpha=max(alpha, 1e-8), max_iter=max_iter).fit(Xs, y)
+    return float(lasso.predict(xs)[0])
 
 
 def lear_ensemble(panel: pd.DataFrame, day: pd.Timestamp, windows=WINDOWS) -> np.ndarray:
