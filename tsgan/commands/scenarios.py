@@ -99,9 +99,12 @@ def cmd_backtest(args) -> int:
 
         if importlib.util.find_spec("sklearn") is None:
             raise CliError('the LEAR baseline needs scikit-learn: pip install "tsgan[forecast]"')
+        import pandas as pd
+
         from tsgan.evaluation.lear import lear_forecasts
 
-        days = pd_range(args.date_from, args.date_to, back=90)
+        first = pd.Timestamp(args.date_from) - pd.Timedelta(days=90)  # the errors' history
+        days = pd.date_range(first, args.date_to)
         baselines["LEAR"] = lear_forecasts(panel, days, cache=Path(args.cache_dir))
     if args.reference:
         if not args.reference_column:
@@ -121,6 +124,8 @@ def cmd_backtest(args) -> int:
     try:
         with sigterm_raises():
             scores = run_backtest(panel, out=out, baselines=baselines, progress=progress, **options)
+    except ValueError as err:  # a day without the history it needs, a range without days
+        raise CliError(one_line(err)) from None
     except (KeyboardInterrupt, Terminated) as stop:
         what, code = ("terminated", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
         saved = len(list((out / "windows").glob("*.npz")))
@@ -133,13 +138,6 @@ def cmd_backtest(args) -> int:
         )
     print(f"wrote {out}/scenarios.parquet, scores.csv and report.md")
     return 0
-
-
-def pd_range(first: str, last: str, *, back: int = 0):
-    """The days ``first - back`` .. ``last``."""
-    import pandas as pd
-
-    return pd.date_range(pd.Timestamp(first) - pd.Timedelta(days=back), pd.Timestamp(last))
 
 
 def _workers(asked: int | None, address: str | None) -> int | None:

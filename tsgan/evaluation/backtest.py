@@ -151,13 +151,3 @@ def naive_forecasts(panel: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame
     out = prices.reindex(days - pd.Timedelta(days=7))
     out.index = days
     return out
-
-
-def point_generator(forecasts: pd.DataFrame, realized: pd.DataFrame, *, n: int, seed: int):
-    """A backtest generator of a table of point forecasts plus their recent errors."""
-
-    def make(window: Window) -> np.ndarray:
-        days = window.days
-        return error_scenarios(forecasts, realized, days, n=n, seed=seed + days[0].toordinal())
-
-    return make

@@ -127,13 +127,12 @@ def _hour_forecast(Xs, y, xs, max_iter, Lasso, LassoLarsIC) -> float:
     return float(lasso.predict(xs)[0])
 
 
-def lear_ensemble(panel: pd.DataFrame, day: pd.Timestamp, windows=WINDOWS) -> np.ndarray:
-    """The benchmark's LEAR: the mean of the forecasts of the four calibration windows.
-
-    Example:
-        >>> lear_ensemble(panel, pd.Timestamp("2016-01-04"))  # doctest: +SKIP
-    """
-    return np.mean([lear_forecast(panel, day, window=w) for w in windows], axis=0)
+def _calibrated(panel: pd.DataFrame, day: pd.Timestamp, window: int) -> np.ndarray:
+    """LEAR's forecast of ``day``, or NaN when too few days before it can calibrate it."""
+    try:
+        return lear_forecast(panel, day, window=window)
+    except ValueError:
+        return np.full(panel[PRICE].shape[1], np.nan)
 
 
 def panel_fingerprint(panel: pd.DataFrame) -> str:
@@ -182,7 +181,7 @@ def lear_forecasts(
         )
         done = pd.read_parquet(path) if path is not None and path.is_file() else None
         todo = known if done is None else known.difference(done.index)
-        rows = [lear_forecast(panel, day, window=window) for day in todo]
+        rows = [_calibrated(panel, day, window) for day in todo]  # NaN: too few days before
         fresh = pd.DataFrame(
             np.reshape(rows, (len(todo), steps)), index=todo, columns=hour_columns(steps)
         )
