@@ -73,8 +73,13 @@ def test_lear_recovers_a_known_linear_market(tmp_path):
     assert np.isfinite(short).all()
     cached = lear_forecasts(panel, days[-2:], windows=(56,), cache=tmp_path)
     assert len(list(tmp_path.glob("lear-*-56.parquet"))) == 1
-    again = lear_forecasts(panel, days[-2:], windows=(56,), cache=tmp_path)
-    pd.testing.assert_frame_equal(cached, again)
+    lines = []  # two days from the cache, three computed, a chunk of two at a time
+    more = lear_forecasts(
+        panel, days[-5:], windows=(56,), cache=tmp_path, chunk=2, progress=lines.append
+    )
+    assert lines == ["LEAR: 2/3 day-windows done", "LEAR: 3/3 day-windows done"]
+    pd.testing.assert_frame_equal(more.iloc[-2:], cached)
+    pd.testing.assert_frame_equal(more, lear_forecasts(panel, days[-5:], windows=(56,)))
 
 
 @pytest.mark.slow
@@ -146,7 +151,8 @@ def test_a_backtest_stopped_by_sigterm_resumes_to_the_uninterrupted_result(tmp_p
 
 @pytest.mark.slow
 def test_ray_workers_give_the_scenarios_of_the_sequential_backtest(tmp_path):
-    """The windows as Ray tasks (two local workers) give what one after another gives."""
+    """The windows as Ray tasks (two local workers) give what one after another gives; so
+    do LEAR's days."""
     ray = pytest.importorskip("ray")
     from tsgan.backtest import run_backtest
 
@@ -157,6 +163,8 @@ def test_ray_workers_give_the_scenarios_of_the_sequential_backtest(tmp_path):
     alone = run_backtest(panel, out=tmp_path / "alone", **common)
     try:
         spread = run_backtest(panel, out=tmp_path / "ray", workers=2, **common)
+        days = pd.date_range("2024-06-01", "2024-06-05")
+        lear_ray = lear_forecasts(panel, days, windows=(56,), ray={"workers": 2}, chunk=2)
     finally:
         ray.shutdown()
     pd.testing.assert_frame_equal(
@@ -164,3 +172,5 @@ def test_ray_workers_give_the_scenarios_of_the_sequential_backtest(tmp_path):
         pd.read_parquet(tmp_path / "ray" / "scenarios.parquet"),
     )
     pd.testing.assert_frame_equal(alone, spread)
+    assert np.isfinite(lear_ray.to_numpy()).all() and len(lear_ray) == 5
+    pd.testing.assert_frame_equal(lear_ray, lear_forecasts(panel, days, windows=(56,)))

@@ -117,34 +117,22 @@ def run_windows(
         for k, window in todo:
             save(k, window, *window_scenarios(panel, window, seed=seed + k, **args))
     else:
-        _ray_windows(panel, todo, save, seed=seed, **ray, **args)
+        from tsgan.parallel import ray_map
+
+        jobs = [(k, (), {"window": w, "seed": seed + k, **args}) for k, w in todo]
+        ray_map(
+            window_scenarios,
+            jobs,
+            lambda k, r: save(k, windows[k], *r),
+            shared={"panel": panel},
+            **ray,
+        )
     parts = []
     for window in windows:
         with np.load(_window_file(out, window)) as saved:
             parts.append((pd.DatetimeIndex(saved["days"]), saved["scenarios"]))
     days = pd.DatetimeIndex(np.concatenate([d for d, _ in parts]))
     return days, np.concatenate([s for _, s in parts])
-
-
-def _ray_windows(panel, todo, save, *, seed, workers=None, address=None, **args) -> None:
-    """The windows as Ray tasks (``pip install "tsgan[ray]"``), saved as they finish."""
-    try:
-        import ray
-    except ImportError:
-        raise ImportError('workers need Ray: pip install "tsgan[ray]"') from None
-    import os
-
-    if not ray.is_initialized():
-        local = {} if address else {"num_cpus": workers or os.cpu_count()}
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
-    share = max(1, int(ray.cluster_resources().get("CPU", 1)) // max(workers or 1, 1))
-    task = ray.remote(num_cpus=share)(window_scenarios)
-    data = ray.put(panel)
-    running = {task.remote(data, w, seed=seed + k, **args): (k, w) for k, w in todo}
-    while running:
-        ready, _ = ray.wait(list(running), num_returns=1)
-        k, window = running.pop(ready[0])
-        save(k, window, *ray.get(ready[0]))
 
 
 def baseline_scenarios(

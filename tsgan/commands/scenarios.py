@@ -94,6 +94,9 @@ def cmd_backtest(args) -> int:
     prices = load_prices(args.source, zone=args.zone, tz=args.tz)
     panel = daily_panel(prices, load_inputs(args.source, inputs=inputs, zone=args.zone, tz=args.tz))
     baselines: dict = {name: None for name in names if name == "naive"}
+    workers = _workers(args.workers, args.address)
+    progress = None if args.quiet else (lambda line: print(line, flush=True))
+    on_ray = {"workers": workers, "address": args.address} if workers or args.address else None
     if "lear" in names:
         import importlib.util
 
@@ -105,7 +108,9 @@ def cmd_backtest(args) -> int:
 
         first = pd.Timestamp(args.date_from) - pd.Timedelta(days=90)  # the errors' history
         days = pd.date_range(first, args.date_to)
-        baselines["LEAR"] = lear_forecasts(panel, days, cache=Path(args.cache_dir))
+        baselines["LEAR"] = lear_forecasts(
+            panel, days, cache=Path(args.cache_dir), ray=on_ray, progress=progress
+        )
     if args.reference:
         if not args.reference_column:
             raise CliError("--reference needs --reference-column (which column is the forecast)")
@@ -116,11 +121,10 @@ def cmd_backtest(args) -> int:
 
     same = ("recalibrate", "window", "seed", "epochs", "resume", "address")  # named as the flags
     options = {name: getattr(args, name) for name in same}
-    options["workers"] = _workers(args.workers, args.address)
+    options["workers"] = workers
     options |= {"start": args.date_from, "end": args.date_to, "n": args.n_per_day}
     from tsgan.rundir import Terminated, sigterm_raises
 
-    progress = None if args.quiet else (lambda line: print(line, flush=True))
     try:
         with sigterm_raises():
             scores = run_backtest(panel, out=out, baselines=baselines, progress=progress, **options)

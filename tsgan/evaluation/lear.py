@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsgan.data.curves import PRICE
+from tsgan.atomic import atomic_path
+from tsgan.data.curves import PRICE, hour_columns
 from tsgan.settings import INPUT_LAGS, PRICE_LAGS
 
 WINDOWS = (56, 84, 1092, 1456)  # the benchmark's calibration windows, in days
@@ -156,41 +157,72 @@ def lear_forecasts(
     *,
     windows=WINDOWS,
     cache: str | os.PathLike | None = None,
+    ray: dict | None = None,
+    chunk: int = 14,
     progress=None,
 ) -> pd.DataFrame:
     """LEAR's ensemble forecast of each day that has its features, recalibrated every day,
-    ``(days, steps)``. With ``cache`` (a folder), each window's forecasts are kept per
-    dataset (:func:`panel_fingerprint`) and window, so a second backtest reuses them.
+    ``(days, steps)``.
+
+    Args:
+        cache: a folder where each window's forecasts are kept per dataset
+            (:func:`panel_fingerprint`) and window, saved after every ``chunk`` days, so an
+            interrupted computation and a second backtest reuse them.
+        ray: ``{"workers": N}`` or ``{"address": A}``: the days, ``chunk`` at a time, as
+            Ray tasks (:func:`tsgan.parallel.ray_map`); without, one after another here.
+        progress: called with a line as each tenth of the days is done.
 
     Example:
         >>> lear_forecasts(panel, pd.date_range("2016-01-04", "2016-01-10"))  # doctest: +SKIP
     """
-    from tsgan.atomic import atomic_path
-    from tsgan.data.curves import hour_columns
-
     steps = panel[PRICE].shape[1]
     known = pd.DatetimeIndex(
         [d for d in days if np.isfinite(lear_features(panel, pd.DatetimeIndex([d]))).all()]
     )
-    per_window = []
-    for window in windows:
-        path = (
-            None
-            if cache is None
-            else Path(cache) / f"lear-{panel_fingerprint(panel)}-{window}.parquet"
-        )
+    fingerprint = panel_fingerprint(panel) if cache is not None else ""
+    paths = {
+        w: None if cache is None else Path(cache) / f"lear-{fingerprint}-{w}.parquet"
+        for w in windows
+    }
+    tables, jobs = {}, []
+    for window, path in paths.items():
         done = pd.read_parquet(path) if path is not None and path.is_file() else None
-        todo = known if done is None else known.difference(done.index)
-        rows = [_calibrated(panel, day, window) for day in todo]  # NaN: too few days before
-        fresh = pd.DataFrame(
-            np.reshape(rows, (len(todo), steps)), index=todo, columns=hour_columns(steps)
-        )
-        table = fresh if done is None else pd.concat([done, fresh]).sort_index()
-        if path is not None and len(todo):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp:
-                table.to_parquet(tmp)
-        if progress is not None:
-            progress(f"LEAR {window} days: {len(todo)} computed, {len(known) - len(todo)} cached")
-        per_window.append(table.loc[known])
-    return sum(per_window) / len(per_window)
+        tables[window] = done if done is not None else pd.DataFrame(columns=hour_columns(steps))
+        todo = known.difference(tables[window].index)
+        jobs += [
+            ((window, k), (todo[k : k + chunk], window), {}) for k in range(0, len(todo), chunk)
+        ]
+    total, finished = sum(len(d) for _, (d, _), _ in jobs), 0
+
+    def save(key, table: pd.DataFrame) -> None:
+        nonlocal finished
+        window = key[0]
+        parts = [t for t in (tables[window], table) if len(t)]
+        tables[window] = pd.concat(parts).sort_index()
+        tenth = 10 * finished // total
+        finished += len(table)
+        if paths[window] is not None:
+            paths[window].parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(paths[window]) as tmp:
+                tables[window].to_parquet(tmp)
+        if progress is not None and 10 * finished // total > tenth:  # every tenth
+            progress(f"LEAR: {finished}/{total} day-windows done")
+
+    if ray:
+        from tsgan.parallel import ray_map
+
+        ray_map(_forecast_days, jobs, save, shared={"panel": panel}, **ray)
+    else:
+        for key, (part, window), _ in jobs:
+            save(key, _forecast_days(part, window, panel=panel))
+    return sum(tables[w].loc[known] for w in windows) / len(windows)
+
+
+def _forecast_days(days: pd.DatetimeIndex, window: int, *, panel: pd.DataFrame) -> pd.DataFrame:
+    """One calibration window's forecasts of ``days``, each recalibrated on its own window
+    (NaN rows for days too early to calibrate)."""
+    rows = [_calibrated(panel, day, window) for day in days]
+    steps = panel[PRICE].shape[1]
+    return pd.DataFrame(
+        np.reshape(rows, (len(days), steps)), index=days, columns=hour_columns(steps)
+    )
