@@ -99,6 +99,40 @@ def test_non_empty_run_dir_needs_overwrite(tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_a_run_has_one_writer_at_a_time_and_a_killed_one_leaves_no_lock(tmp_path, capsys):
+    """A second writer of a run (train --overwrite, animate into it, evaluate inside it) gets
+    one line naming the holder and changes nothing; a reader (sample) goes on; the lock dies
+    with its process, even by SIGKILL."""
+    run = tmp_path / "run"
+    train = ["train", "--demo", "--out", str(run), "--epochs", "2"]
+    assert main(train) == 0
+    hold = "import sys, time\nfrom tsgan.runlock import run_lock\nwith run_lock(sys.argv[1]):\n"
+    hold += "    print('held', flush=True)\n    time.sleep(120)\n"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(run)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        before = {f.name: f.read_bytes() for f in run.iterdir() if f.is_file()}
+        capsys.readouterr()
+        for argv in (
+            [*train, "--overwrite"],
+            ["train", "--resume", str(run), "--epochs", "3"],
+            ["animate", str(run)],
+            ["evaluate", str(run), str(tmp_path / "test.csv"), "-o", str(run / "report")],
+        ):
+            assert main(argv) == 2, argv
+            err = capsys.readouterr().err
+            assert f"{run} is in use by process {holder.pid}" in err and err.count("\n") == 1, err
+        assert {f.name: f.read_bytes() for f in run.iterdir() if f.is_file()} == before
+        assert main(["sample", str(run), "-n", "3", "-o", str(tmp_path / "s.csv")]) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main([*train, "--overwrite"]) == 0  # the SIGKILL left no stale lock
+
+
+@pytest.mark.slow
 def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tmp_path, capsys):
     run = tmp_path / "keep"
     assert main(["train", "--demo", "--out", str(run), "--epochs", "1", "--no-gif"]) == 0

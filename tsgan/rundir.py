@@ -19,6 +19,7 @@ import numpy as np
 
 from tsgan.atomic import atomic_path, write_atomic
 from tsgan.model import PriceGAN, load_model
+from tsgan.runlock import is_lock
 from tsgan.settings import RunError, TrainConfig
 
 RUN_FILES = (
@@ -79,7 +80,7 @@ def check_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     run = Path(out)
     if run.exists() and not run.is_dir():
         raise RunError(f"{run}: exists and is not a directory")
-    if run.is_dir() and any(run.iterdir()):
+    if run.is_dir() and any(not is_lock(p) for p in run.iterdir()):
         if not overwrite:
             raise RunError(
                 f"{run}: run directory is not empty (use --overwrite to replace its run)"

@@ -42,6 +42,7 @@ from tsgan.rundir import (
     save_model,
     settle_previous_run,
 )
+from tsgan.runlock import run_lock
 from tsgan.settings import CHECKPOINT_SECONDS, RunError, TrainConfig, default_epochs
 
 logger = logging.getLogger(__name__)
@@ -311,6 +312,13 @@ def train(
         >>> summary["status"]                                                  # doctest: +SKIP
         'finished'
     """
+    if not resume:
+        check_run_dir(config.out, overwrite=config.overwrite)  # before taking the lock
+    with run_lock(config.out):  # one writer at a time; check again under the lock
+        return _train(config, progress, days, resume, checkpoint_seconds)
+
+
+def _train(config: TrainConfig, progress, days, resume: bool, checkpoint_seconds: float) -> dict:
     if not resume:
         check_run_dir(config.out, overwrite=config.overwrite)  # before the (slow) data loading
     curves, prices = training_curves(config, days=days)

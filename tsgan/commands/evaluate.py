@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from tsgan.commands.common import CliError, load_run_model, logger
+from tsgan.runlock import run_lock
 
 
 def cmd_evaluate(args) -> int:
+    model = Path(args.model)
+    run = model if model.is_dir() else model.parent
+    inside = run.is_dir() and Path(args.out).resolve().is_relative_to(run.resolve())
+    with run_lock(run) if inside else contextlib.nullcontext():  # a report inside the run
+        return _evaluate(args)
+
+
+def _evaluate(args) -> int:
     from tsgan.data import daily_curves, data_credit, load_prices
     from tsgan.evaluation import evaluate_generator, write_report
     from tsgan.settings import TrainConfig

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
 from tsgan.commands.common import CliError, import_keras
+from tsgan.runlock import run_lock
 
 
 def _train_config(args):
@@ -105,13 +107,15 @@ def cmd_animate(args) -> int:
     except ValueError as err:
         raise CliError(f"--{err}") from None
     out = out or runs[0] / "training.gif"
-    n = render_animation(
-        [r / SAMPLES_FILE for r in runs],
-        out,
-        labels=args.labels,
-        fps=args.fps,
-        every=args.every,
-        **look,
-    )
+    into = next((r for r in runs if r.resolve() == out.resolve().parent), None)
+    with run_lock(into) if into is not None else contextlib.nullcontext():  # a writer of it
+        n = render_animation(
+            [r / SAMPLES_FILE for r in runs],
+            out,
+            labels=args.labels,
+            fps=args.fps,
+            every=args.every,
+            **look,
+        )
     print(f"wrote {n} frames to {out}")
     return 0
