@@ -25,6 +25,18 @@ JSON_DAY = json.dumps(
     }
 )
 
+
+def _infinite_parquet() -> bytes:
+    import io
+
+    import pandas as pd
+
+    times = pd.date_range("2024-03-01", periods=48, freq="h", tz="Europe/Berlin")
+    buf = io.BytesIO()
+    pd.DataFrame({"time": times, "price": [40.0] * 30 + [float("inf")] * 18}).to_parquet(buf)
+    return buf.getvalue()
+
+
 # name → content of the input files a case needs ({tmp} is the case's folder)
 FILES: dict[str, str | bytes] = {
     "good.csv": GOOD_CSV,
@@ -45,6 +57,9 @@ FILES: dict[str, str | bytes] = {
     + "".join(f"0{d}/03/2024 {h:02d}:00,5\n" for d in (1, 2) for h in range(24)),
     "daily.csv": "time,price\n" + "".join(f"2024-03-{d:02d},{40 + d}\n" for d in range(1, 29)),
     "json_true.json": JSON_DAY,
+    "json_infinity.json": JSON_DAY.replace("true", "Infinity"),
+    "json_1e400.json": JSON_DAY.replace("true", "-1e400"),
+    "infinite.parquet": _infinite_parquet(),
     "bad.json": "{not json",
     "bad_config.toml": "epochs = [",
     "unknown_key.toml": "epocs = 5\n",
@@ -91,6 +106,21 @@ CASES = [
     ("unsettled day/month", ["data", "{tmp}/unsure_day.csv"], "--dayfirst or --monthfirst"),
     ("daily resolution", ["data", "{tmp}/daily.csv"], "daily.csv: one price a day"),
     ("JSON true as a price", ["data", "{tmp}/json_true.json"], "json_true.json: price true"),
+    (
+        "JSON Infinity as a price",
+        ["data", "{tmp}/json_infinity.json"],
+        "json_infinity.json: row 4: price inf is not a finite number",
+    ),
+    (
+        "JSON 1e400 as a price",
+        ["data", "{tmp}/json_1e400.json"],
+        "json_1e400.json: row 4: price -inf is not a finite number",
+    ),
+    (
+        "Parquet inf as a price",
+        ["train", "{tmp}/infinite.parquet", "--out", "{tmp}/r"],
+        "infinite.parquet: row 31: price inf is not a finite number",
+    ),
     ("broken JSON", ["data", "{tmp}/bad.json"], "bad.json: not valid JSON"),
     ("empty folder", ["data", "{tmp}/emptydir"], "emptydir: directory holds no .csv/.json"),
     ("a FIFO", ["data", "{tmp}/fifo.csv"], "fifo.csv: not a regular file"),

@@ -118,7 +118,23 @@ def _read_parts(source: Source, opts: dict) -> tuple[list, list[Part]]:
     if opts.get("decimal") not in (None, ".", ","):
         raise DataError(f"decimal must be '.' or ',', got {opts['decimal']!r}")
     paths = expand_sources(source)
-    return paths, [read_file(p, **opts) for p in paths]
+    parts = [read_file(p, **opts) for p in paths]
+    for part in parts:
+        _refuse_infinite(part)
+    return paths, parts
+
+
+def _refuse_infinite(part: Part) -> None:
+    """Every reader's prices and inputs are finite or missing (JSON's ``Infinity`` and
+    ``1e400``, a Parquet file's inf are errors naming the file and the row)."""
+    where = "line" if "CSV" in part.format else "row"
+    for name, values in {"price": part.prices, **part.inputs}.items():
+        refuse_first(
+            np.isinf(values),
+            lambda i, name=name, values=values: (
+                f"{part.path}: {where} {part.lines[i]}: {name} {values[i]} is not a finite number"
+            ),
+        )
 
 
 def load_inputs(
