@@ -147,6 +147,14 @@ def test_errors_for_missing_or_unexpected_conditions(level_model, tmp_path, caps
             ],
             "no such levels file",
         ),
+        (
+            [str(path), "--dates", "2026-04-12", "--n-per-day", "2", "--level", "1e39"],
+            "level 1e+39 of 2026-04-12 is beyond what the model's float32 numbers can hold",
+        ),
+        (
+            [str(path), "--dates", "2026-04-12", "--n-per-day", "2", "--level", "nan"],
+            "level nan of 2026-04-12",
+        ),
     ]
     for argv, message in cases:
         assert main(["sample", *argv, "--out", str(out)]) == 2, argv
@@ -158,7 +166,10 @@ def test_errors_for_missing_or_unexpected_conditions(level_model, tmp_path, caps
 def test_levels_file_and_long_output_on_the_2025_dst_days(level_model, tmp_path, capsys):
     gan, path = level_model
     levels = tmp_path / "levels.csv"
-    levels.write_text("date,level\n2025-03-30,60.5\n2025-10-26,-12\n2025-06-01,90\n")
+    levels.write_text(  # tz-aware dates count by their local date
+        "date,level\n2025-03-30T00:00+01:00,60.5\n2025-10-26T00:00+02:00,-12\n"
+        "2025-06-01T00:00+02:00,90\n"
+    )
     out = tmp_path / "long.csv"
     dates = "2025-03-30,2025-10-26,2025-06-01"
     assert (

@@ -22,7 +22,7 @@ def _read_levels(path_text: str):
     table.columns = [str(c).strip().lower() for c in table.columns]
     if not {"date", "level"} <= set(table.columns):
         raise CliError(f"{path}: needs the columns date,level (found {', '.join(table.columns)})")
-    dates = pd.to_datetime(table["date"], errors="coerce", format="ISO8601")
+    dates = pd.to_datetime(table["date"].map(_local_date), errors="coerce")
     values = pd.to_numeric(table["level"], errors="coerce")
     bad = dates.isna() | values.isna()
     if bad.any():
@@ -32,6 +32,17 @@ def _read_levels(path_text: str):
             f"{table['date'].iloc[line - 2]!r}, {table['level'].iloc[line - 2]!r}"
         )
     return pd.Series(values.to_numpy(dtype="float64"), index=pd.DatetimeIndex(dates))
+
+
+def _local_date(text):
+    """An ISO date or time as its local date and time (each row its own UTC offset)."""
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(str(text).strip())
+    except ValueError:
+        return pd.NaT
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def _read_panel(source: str, gan, *, zone: str | None):

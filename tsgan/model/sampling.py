@@ -170,23 +170,38 @@ def parse_dates(spec: str) -> pd.DatetimeIndex:
 
 
 def _levels_for(dates: pd.DatetimeIndex, levels) -> np.ndarray | None:
-    """One level per date from a number, a sequence, or a Series/mapping keyed by date."""
+    """One level per date from a number, a sequence, or a Series/mapping keyed by date
+    (tz-aware dates count by their local date); each a finite number the model's float32
+    can hold."""
     if levels is None:
         return None
     if np.isscalar(levels):
-        return np.full(len(dates), float(levels))
-    if isinstance(levels, Mapping) and not isinstance(levels, pd.Series):
-        levels = pd.Series(levels)
-    if isinstance(levels, pd.Series):
-        by_date = pd.Series(levels.to_numpy(dtype="float64"), index=pd.to_datetime(levels.index))
-        by_date.index = by_date.index.normalize()
-        missing = dates.difference(by_date.index)
-        if len(missing):
-            raise ValueError(f"no level for {len(missing)} date(s), first {missing[0]:%Y-%m-%d}")
-        return by_date.loc[dates].to_numpy()
-    values = np.asarray(levels, dtype="float64").reshape(-1)
-    if len(values) != len(dates):
-        raise ValueError(f"got {len(values)} levels for {len(dates)} dates")
+        values = np.full(len(dates), float(levels))
+    else:
+        if isinstance(levels, Mapping) and not isinstance(levels, pd.Series):
+            levels = pd.Series(levels)
+        if isinstance(levels, pd.Series):
+            index = pd.to_datetime(levels.index)
+            if index.tz is not None:  # 2024-03-01T00:00+01:00 is the delivery day 2024-03-01
+                index = index.tz_localize(None)
+            by_date = pd.Series(levels.to_numpy(dtype="float64"), index=index.normalize())
+            missing = dates.difference(by_date.index)
+            if len(missing):
+                raise ValueError(
+                    f"no level for {len(missing)} date(s), first {missing[0]:%Y-%m-%d}"
+                )
+            values = by_date.loc[dates].to_numpy()
+        else:
+            values = np.asarray(levels, dtype="float64").reshape(-1)
+            if len(values) != len(dates):
+                raise ValueError(f"got {len(values)} levels for {len(dates)} dates")
+    bad = ~np.isfinite(values) | (np.abs(values) > np.finfo("float32").max)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"level {values[i]:g} of {dates[i]:%Y-%m-%d} is beyond what the model's float32 "
+            "numbers can hold"
+        )
     return values
 
 
@@ -275,7 +290,15 @@ def scenario_array(
     conditions = model.encode_conditions(index, _levels_for(index, levels), data)  # (D, c)
     repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
     curves = model.generate(len(repeated), seed=seed, conditions=repeated)
-    return curves.reshape(len(index), n_per_day, model.settings.n_steps)
+    curves = curves.reshape(len(index), n_per_day, model.settings.n_steps)
+    broken = ~np.isfinite(curves).all(axis=(1, 2))
+    if broken.any():  # never a NaN price written without a word
+        day = index[int(np.argmax(broken))]
+        raise ValueError(
+            f"the model made non-finite prices for {day:%Y-%m-%d}: its level or inputs lie "
+            "far outside what it was trained on"
+        )
+    return curves
 
 
 def day_generator(model):
