@@ -107,6 +107,16 @@ CASES = [
     ("daily resolution", ["data", "{tmp}/daily.csv"], "daily.csv: one price a day"),
     ("JSON true as a price", ["data", "{tmp}/json_true.json"], "json_true.json: price true"),
     (
+        "checkpoint every nan seconds",
+        ["train", "--demo", "--out", "{tmp}/r", "--checkpoint-every", "nan"],
+        "--checkpoint-every must be a number of seconds above 0, got nan",
+    ),
+    (
+        "checkpoint every -5 seconds",
+        ["train", "--demo", "--out", "{tmp}/r", "--checkpoint-every", "-5"],
+        "--checkpoint-every must be a number of seconds above 0, got -5",
+    ),
+    (
         "JSON Infinity as a price",
         ["data", "{tmp}/json_infinity.json"],
         "json_infinity.json: row 4: price inf is not a finite number",

@@ -42,6 +42,12 @@ def _train_config(args):
 
 
 def cmd_train(args) -> int:
+    import math
+
+    if not (math.isfinite(args.checkpoint_every) and args.checkpoint_every > 0):
+        raise CliError(
+            f"--checkpoint-every must be a number of seconds above 0, got {args.checkpoint_every:g}"
+        )
     config = _train_config(args)
     import_keras()
     from tsgan.train import Terminated, train
