@@ -57,6 +57,9 @@ FILES: dict[str, str | bytes] = {
     + "".join(f"0{d}/03/2024 {h:02d}:00,5\n" for d in (1, 2) for h in range(24)),
     "daily.csv": "time,price\n" + "".join(f"2024-03-{d:02d},{40 + d}\n" for d in range(1, 29)),
     "json_true.json": JSON_DAY,
+    "year_1500.csv": "time,price\n1500-01-01 00:00,5\n1500-01-01 01:00,6\n",
+    "deep.json": "[" * 200_000 + "]" * 200_000,
+    "latin1.toml": 'gif_title = "Strompreis \u00dc"\n'.encode("latin-1"),
     "json_infinity.json": JSON_DAY.replace("true", "Infinity"),
     "json_1e400.json": JSON_DAY.replace("true", "-1e400"),
     "infinite.parquet": _infinite_parquet(),
@@ -106,6 +109,32 @@ CASES = [
     ("unsettled day/month", ["data", "{tmp}/unsure_day.csv"], "--dayfirst or --monthfirst"),
     ("daily resolution", ["data", "{tmp}/daily.csv"], "daily.csv: one price a day"),
     ("JSON true as a price", ["data", "{tmp}/json_true.json"], "json_true.json: price true"),
+    (
+        "a time pandas cannot hold",
+        ["data", "{tmp}/year_1500.csv"],
+        "year_1500.csv: a time outside the years 1677–2262",
+    ),
+    ("JSON nested 200,000 deep", ["data", "{tmp}/deep.json"], "deep.json: JSON nested too deeply"),
+    (
+        "a config file not in UTF-8",
+        ["train", "--config", "{tmp}/latin1.toml", "--demo", "--out", "{tmp}/r"],
+        "latin1.toml: not UTF-8 text (byte 24); TOML files are UTF-8",
+    ),
+    (
+        "negative seed",
+        ["train", "--demo", "--out", "{tmp}/r", "--seed", "-1"],
+        "seed must be from 0 to 2**32 - 1, got -1",
+    ),
+    (
+        "seed of 2**32",
+        ["train", "--demo", "--out", "{tmp}/r", "--seed", "4294967296"],
+        "seed must be from 0 to 2**32 - 1, got 4294967296",
+    ),
+    (
+        "a title matplotlib reads as broken TeX",
+        ["train", "--demo", "--out", "{tmp}/r", "--title", "$\\foo{{$"],
+        "is not text matplotlib can draw",
+    ),
     (
         "checkpoint every nan seconds",
         ["train", "--demo", "--out", "{tmp}/r", "--checkpoint-every", "nan"],

@@ -259,6 +259,7 @@ def test_train_sample_as_a_user_would(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no TensorFlow chatter before the model is loaded either
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["scenario", *hour_columns()]
     assert list(frame["scenario"]) == list(range(1, 11))

@@ -466,3 +466,30 @@ def test_naive_times_are_wall_clock_everywhere_and_tz_changes_it(tmp_path):
     pd.testing.assert_frame_equal(daily_curves(naive), daily_curves(berlin))
     with pytest.raises(DataError, match="tz 'Mars/Base' is not a time zone"):
         load_prices(path, tz="Mars/Base")
+
+
+def test_a_dst_change_at_midnight_gives_whole_days(tmp_path):
+    """America/Santiago moves its clocks at midnight: 2024-09-08 begins at 01:00 and
+    2024-04-06 ends with 23:00 twice. Both are whole days (the skipped midnight filled
+    from its neighbour), and their delivery intervals are 23 and 25 hours."""
+    from tsgan.model.sampling import delivery_intervals
+
+    tz = "America/Santiago"
+    frames = []
+    for first, last in (("2024-04-04", "2024-04-09"), ("2024-09-05", "2024-09-11")):
+        times = pd.date_range(first, last, freq="h", tz=tz, inclusive="left")
+        frames.append(pd.DataFrame({"time": times.strftime("%Y-%m-%dT%H:%M%z"), "price": 50.0}))
+        frames[-1].loc[frames[-1].index % 24 == 5, "price"] = 80.0
+    source = tmp_path / "santiago.csv"
+    pd.concat(frames).to_csv(source, index=False)
+    curves = tsgan.daily_curves(tsgan.load_prices(source, tz=tz))
+    assert np.isfinite(curves.to_numpy()).all()
+    assert curves.attrs["dst_days"] == ["2024-04-06", "2024-09-08"]
+    spring = curves.loc["2024-09-08"]
+    assert spring["h00"] == spring["h01"]  # the hour the clock skips, from its neighbour
+    wide = curves.loc[["2024-04-06", "2024-09-08"]].reset_index()
+    wide.insert(1, "scenario", 1)
+    long = delivery_intervals(wide, timezone=tz)
+    local = long["time"].dt.strftime("%Y-%m-%d")
+    assert local.value_counts().to_dict() == {"2024-04-06": 25, "2024-09-08": 23}
+    assert long["time"].iloc[25].strftime("%H:%M") == "01:00"

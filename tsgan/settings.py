@@ -11,8 +11,10 @@ evidence and the command that reproduces it.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tsgan.fields import (  # noqa: F401  (flag_name: imported from here by the CLI and tests)
     RunError,
@@ -107,6 +109,8 @@ class ModelSettings:
                 "pac, d_steps, n_steps and latent_dim must be at least 1, got "
                 f"{self.pac}, {self.d_steps}, {self.n_steps}, {self.latent_dim}"
             )
+        if self.seed is not None and not 0 <= self.seed < 2**32:
+            raise RunError(f"seed must be from 0 to 2**32 - 1, got {self.seed}")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
             raise RunError(f"ema must be between 0 and 1 (or None), got {self.ema}")
         if not 0.0 <= self.dropout < 1.0:
@@ -357,6 +361,22 @@ class TrainConfig:
         if model:
             text += "\n[model]\n" + "\n".join(model) + "\n"
         return text
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, **overrides) -> TrainConfig:
+        """Settings from a TOML file (UTF-8, as TOML requires); ``overrides`` win.
+
+        Example:
+            >>> TrainConfig.from_file("runs/demo/config.toml").demo  # doctest: +SKIP
+            True
+        """
+        try:
+            text = Path(path).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise RunError(
+                f"{path}: not UTF-8 text (byte {err.start}); TOML files are UTF-8: save it as UTF-8"
+            ) from None
+        return cls.from_toml(text, where=str(path), **overrides)
 
     @classmethod
     def from_toml(cls, text: str, *, where: str = "config", **overrides) -> TrainConfig:

@@ -123,6 +123,30 @@ def check_hold(seconds: float) -> float:
     return float(seconds)
 
 
+def drawable(name: str, text: str) -> str:
+    """``text`` if matplotlib can draw it (a ``$...$`` part is read as math), else a
+    ``ValueError`` naming the setting: found before training, not by the drawing process.
+
+    Example:
+        >>> drawable("title", "DE-LU 2024, $x^2$")
+        'DE-LU 2024, $x^2$'
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(2, 1))
+    figure.text(0, 0, text)
+    try:
+        FigureCanvasAgg(figure).draw()
+    except ValueError as err:
+        reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        raise ValueError(
+            f"{name} {text!r} is not text matplotlib can draw ({reason}; write \\$ for a "
+            "dollar sign)"
+        ) from None
+    return text
+
+
 def animation_look(
     *,
     size: str | None = None,
@@ -148,7 +172,7 @@ def animation_look(
     look = {
         "size": None if size is None else parse_size(size),
         "theme": theme,
-        "title": title,
+        "title": None if title is None else drawable("title", title),
         "hold": None if hold is None else check_hold(hold),
     }
     return {k: v for k, v in look.items() if v is not None}

@@ -41,9 +41,7 @@ def _evaluate(args) -> int:
         config_file = run / "config.toml"
         if not config_file.is_file():
             raise CliError(f"{config_file}: not found; give the training data with --train")
-        train, _ = training_curves(
-            TrainConfig.from_toml(config_file.read_text(encoding="utf-8"), where=str(config_file))
-        )
+        train, _ = training_curves(TrainConfig.from_file(config_file))
     n_steps = gan.settings.n_steps
     if test.shape[1] != n_steps or train.shape[1] != n_steps:
         raise CliError(f"the model makes {n_steps} values a day, the data has {test.shape[1]}")

@@ -30,14 +30,12 @@ def _train_config(args):
         path = run / "config.toml"
         if not path.is_file():
             raise CliError(f"{path}: not found, nothing to resume")
-        return TrainConfig.from_toml(
-            path.read_text(encoding="utf-8"), where=str(path), out=str(run), epochs=args.epochs
-        )
+        return TrainConfig.from_file(path, out=str(run), epochs=args.epochs)
     if args.config:
         path = Path(args.config)
         if not path.is_file():
             raise CliError(f"{path}: no such config file")
-        return TrainConfig.from_toml(path.read_text(encoding="utf-8"), where=str(path), **overrides)
+        return TrainConfig.from_file(path, **overrides)
     return TrainConfig.from_values({k: v for k, v in overrides.items() if v is not None})
 
 
@@ -105,6 +103,13 @@ def cmd_animate(args) -> int:
         raise CliError("several runs are drawn side by side into one file: give -o/--out")
     if args.labels is not None and len(args.labels) != len(runs):
         raise CliError(f"{len(args.labels)} --label for {len(runs)} runs: give one per run")
+    from tsgan.animation.renderer import drawable
+
+    try:
+        for label in args.labels or ():
+            drawable("--label", label)
+    except ValueError as err:
+        raise CliError(str(err)) from None
     for run in runs:
         if not (run / SAMPLES_FILE).is_file():
             raise CliError(f"{run / SAMPLES_FILE}: no stored samples (train with the animation on)")

@@ -58,6 +58,7 @@ def _read_panel(source: str, gan, *, zone: str | None):
 
 
 def cmd_sample(args) -> int:
+    import_keras()  # TensorFlow's start-up chatter kept out of the user's terminal
     from tsgan.model.sampling import delivery_intervals, parse_dates, sample_scenarios
 
     if args.n is not None and args.n_per_day is not None:

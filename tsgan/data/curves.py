@@ -87,7 +87,7 @@ def _curves(prices: pd.Series, *, freq: str, tz: str | None, dst: str) -> pd.Dat
     sources = getattr(prices, "attrs", {}).get("sources") or []
     where = f"{sources[0]}: " if len(sources) == 1 else ""
     series, tz = _local_series(prices, tz)
-    day = pd.DatetimeIndex(series.index).normalize().tz_localize(None)  # each price's day
+    day = pd.DatetimeIndex(series.index).tz_localize(None).normalize()  # each price's day
     keep_days, dropped, dst_days = _complete_days(series, day, tz, slots_per_hour, dst, where)
     table = _slot_table(series, day, keep_days, tz, slots_per_hour)
     table.attrs = {"dropped": dict(sorted(dropped.items())), "dst_days": dst_days}
@@ -197,8 +197,10 @@ def _slot_table(series, day, keep_days, tz, slots_per_hour) -> pd.DataFrame:
     n_slots = 24 * slots_per_hour
     table = table.reindex(columns=range(n_slots))
     gaps = table.isna().any(axis=1)
-    if gaps.any():  # only the spring day misses a wall-clock slot
-        table.loc[gaps] = table.loc[gaps].interpolate(axis=1, limit_area="inside")
+    if gaps.any():  # only the spring day misses a wall-clock slot: from its neighbours, or
+        # its one neighbour where the clock jumps at midnight (America/Santiago)
+        filled = table.loc[gaps].interpolate(axis=1, limit_area="inside")
+        table.loc[gaps] = filled.bfill(axis=1).ffill(axis=1)
     table.columns = hour_columns(n_slots)
     table.index = pd.DatetimeIndex(table.index, name="date")
     return table

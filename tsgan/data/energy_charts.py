@@ -31,6 +31,8 @@ def read_json_text(path: Path, text: str) -> Part:
             f"{path}: not valid JSON ({err.msg} at line {err.lineno} column {err.colno}); "
             "the file may be truncated"
         ) from None
+    except RecursionError:
+        raise DataError(f"{path}: JSON nested too deeply to be a price file") from None
     if isinstance(payload, dict) and "unix_seconds" in payload and "price" in payload:
         seconds, prices = payload["unix_seconds"], payload["price"]
         if not isinstance(seconds, list) or not isinstance(prices, list):

@@ -110,6 +110,16 @@ _COMPRESSED = {
 
 def read_file(path: Path, **opts) -> Part:
     """Read one price file of any supported format into a :class:`Part`."""
+    try:
+        return _read_file(path, opts)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as err:
+        raise DataError(
+            f"{path}: a time outside the years 1677–2262 that tsgan can hold "
+            f"({str(err).strip().splitlines()[0]})"
+        ) from None
+
+
+def _read_file(path: Path, opts: dict) -> Part:
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if not path.is_file():  # a FIFO or a device would block or never end
@@ -122,12 +132,20 @@ def read_file(path: Path, **opts) -> Part:
     for magic, kind in _COMPRESSED.items():
         if raw.startswith(magic):
             raise DataError(f"{path}: a compressed file ({kind}); extract it first")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Excel's "Unicode text")
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: broken UTF-16 text: save it as UTF-8") from None
     if b"\x00" in raw[:4096]:
         raise DataError(f"{path}: not a text, JSON or Parquet file (binary content)")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+    except UnicodeDecodeError:  # Windows' legacy code pages: the prices are ASCII either way
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
     head = text.lstrip()
     if head.startswith(("{", "[")):
         return read_json_text(path, text)

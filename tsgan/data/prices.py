@@ -263,7 +263,8 @@ def per_day_resolution(prices: pd.Series, *, where: str = "prices", tz: str = TZ
         return pd.Series(dtype="int64")
     utc = index.as_unit("ns").asi8 // NS // 60  # minutes since the epoch
     local = index.tz_convert(tz) if index.tz is not None else index
-    day = local.normalize().tz_localize(None) if local.tz is not None else local.normalize()
+    wall = local.tz_localize(None) if local.tz is not None else local  # local clock times
+    day = wall.normalize()  # (not local.normalize(): a DST change at midnight has none)
     step = np.diff(utc)
     same_day = np.asarray(day[1:] == day[:-1])
     frame = pd.DataFrame({"day": day[1:][same_day], "step": step[same_day]})
@@ -275,8 +276,8 @@ def per_day_resolution(prices: pd.Series, *, where: str = "prices", tz: str = TZ
     overall = int(pd.Series(step).mode().min()) if len(step) else 60
     mode = mode.reindex(pd.Index(day.unique(), name="day")).fillna(overall).astype("int64")
     offset = pd.Series(
-        (utc - local.normalize().as_unit("ns").asi8 // NS // 60), index=day
-    )  # minutes since local midnight... up to the DST shift, which is a whole hour
+        (wall - day).total_seconds().to_numpy() // 60, index=day
+    )  # minutes since local midnight on the clock (a DST shift is a whole hour)
     grid = mode.reindex(day).to_numpy()
     off_grid = (offset.to_numpy() % grid) != 0
     refuse_first(

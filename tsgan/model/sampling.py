@@ -353,8 +353,11 @@ def delivery_intervals(scenarios: pd.DataFrame, *, timezone: str = TIMEZONE) -> 
     parts = []
     for day in dates.unique():
         rows = np.flatnonzero(dates == day)
-        start = pd.Timestamp(day).tz_localize(timezone)
-        end = (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(timezone)
+        # a day begins at its first local midnight, or at the first time after one that
+        # the clock skips (America/Santiago's spring change is at midnight)
+        local = {"nonexistent": "shift_forward", "ambiguous": True}
+        start = pd.Timestamp(day).tz_localize(timezone, **local)
+        end = (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(timezone, **local)
         times = pd.date_range(start, end, freq=step, inclusive="left")  # 23, 24 or 25 hours
         slots = ((times.hour * 60 + times.minute) // (step.seconds // 60)).to_numpy()
         parts.append(
