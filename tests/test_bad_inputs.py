@@ -136,6 +136,26 @@ CASES = [
         "is not text matplotlib can draw",
     ),
     (
+        "evaluate on 10 test days",
+        ["evaluate", "{good_run}", "{tmp}/good.csv", "-o", "{tmp}/report"],
+        "10 test days: an evaluation needs at least 12",
+    ),
+    (
+        "evaluate from a word",
+        ["evaluate", "{good_run}", "{tmp}/good.csv", "-o", "{tmp}/report", "--from", "notadate"],
+        "argument --from: 'notadate' is not a date (YYYY-MM-DD)",
+    ),
+    (
+        "evaluate with a negative seed",
+        ["evaluate", "{good_run}", "{tmp}/good.csv", "-o", "{tmp}/report", "--seed", "-3"],
+        "argument --seed: '-3' is not a seed",
+    ),
+    (
+        "a time zone that does not exist",
+        ["train", "--demo", "--out", "{tmp}/r", "--tz", "Mars/Base"],
+        "timezone 'Mars/Base' is not a time zone",
+    ),
+    (
         "checkpoint every nan seconds",
         ["train", "--demo", "--out", "{tmp}/r", "--checkpoint-every", "nan"],
         "--checkpoint-every must be a number of seconds above 0, got nan",

@@ -611,3 +611,28 @@ def test_quiet_training_prints_only_its_last_line(tmp_path, capsys):
     assert main([*argv, "-q", "--no-gif", "-o", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("finished: 3 epochs on 31 days")
+
+
+def test_a_model_file_with_a_zone_or_country_no_one_can_use_is_refused(tmp_path, capsys):
+    """A crafted model.keras whose time zone or holiday country does not exist: one line
+    naming it, exit 2, no scenarios file (it would fail later, inside --long)."""
+    import zipfile
+    from pathlib import Path
+
+    source = Path(__file__).parent / "data" / "saved_v0_1" / "level.keras"
+    for key, value in (("timezone", "Mars/Base"), ("country", "XX")):
+        crafted = tmp_path / f"{key}.keras"
+        with zipfile.ZipFile(source) as old, zipfile.ZipFile(crafted, "w") as new:
+            for item in old.namelist():
+                data = old.read(item)
+                if item == "config.json":
+                    config = json.loads(data)
+                    config["config"][key] = value
+                    data = json.dumps(config).encode()
+                new.writestr(item, data)
+        out = tmp_path / "s.csv"
+        argv = ["sample", str(crafted), "--dates", "2025-06-01", "--n-per-day", "2"]
+        assert main([*argv, "--level", "80", "--long", "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert repr(value) in err and err.count("\n") == 1 and "internal" not in err, err
+        assert not out.exists()

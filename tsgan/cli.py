@@ -43,6 +43,30 @@ def _version() -> str:
         return "0.0.0"
 
 
+def iso_date(text: str) -> str:
+    """An argparse type: a day as YYYY-MM-DD (kept as given)."""
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return text
+
+
+def seed_number(text: str) -> int:
+    """An argparse type: a seed, a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a seed (a whole number from 0 to 2**32 - 1)"
+        )
+    return value
+
+
 def _setting_flags(p: argparse.ArgumentParser, names: list[str], *, dest=lambda name: name) -> None:
     """Flags for these settings fields, as the fields define them (flag, help, metavar,
     choices, type); ``None`` when not given, so that a settings file's value stays."""
@@ -91,7 +115,7 @@ def _shared_flags(p: argparse.ArgumentParser, *names: str, **defaults) -> None:
         ),
         "seed": (
             ("--seed",),
-            {"type": int, "default": 0, "help": "seed of the scenarios (default 0)"},
+            {"type": seed_number, "default": 0, "help": "seed of the scenarios (default 0)"},
         ),
         "n": (
             ("-n", "--n"),
@@ -207,8 +231,8 @@ def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="score a model against held-out real days and baselines")
     p.add_argument("model", metavar="RUN_DIR_OR_MODEL")
     p.add_argument("test_sources", nargs="+", metavar="TEST_SOURCE")
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="first test day")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="last test day")
+    p.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE", help="first test day")
+    p.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE", help="last test day")
     p.add_argument(
         "--train", nargs="+", metavar="TRAIN_SOURCE", help="training data (default: the run's)"
     )
@@ -250,8 +274,12 @@ def _add_backtest(sub) -> None:
     )
     p.add_argument("source", metavar="DATA", help="prices and inputs (e.g. an epftoolbox file)")
     p.add_argument("--condition", choices=("forecast",), default="forecast", help="the model")
-    p.add_argument("--from", dest="date_from", required=True, metavar="DATE", help="first day")
-    p.add_argument("--to", dest="date_to", required=True, metavar="DATE", help="last day")
+    p.add_argument(
+        "--from", dest="date_from", type=iso_date, required=True, metavar="DATE", help="first day"
+    )
+    p.add_argument(
+        "--to", dest="date_to", type=iso_date, required=True, metavar="DATE", help="last day"
+    )
     p.add_argument(
         "--recalibrate",
         type=int,

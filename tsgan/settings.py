@@ -116,6 +116,14 @@ class ModelSettings:
         if not 0.0 <= self.dropout < 1.0:
             raise RunError(f"dropout must be in [0, 1), got {self.dropout}")
         object.__setattr__(self, "country", self.country.upper())
+        import zoneinfo
+
+        try:  # here, so that neither a flag nor a crafted model file saves a zone no one can use
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise RunError(
+                f"timezone {self.timezone!r} is not a time zone (e.g. Europe/Berlin)"
+            ) from None
         if self.inputs and self.condition != "forecast":
             raise RunError(f"inputs {list(self.inputs)} are read by --condition forecast only")
         if self.condition is not None:

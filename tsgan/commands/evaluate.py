@@ -58,9 +58,12 @@ def _evaluate(args) -> int:
     )
     if gan.conditions is not None:
         return _evaluate_conditional(gan, run, test, train, args, data_credit(test_prices))
-    results = evaluate_generator(
-        lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed
-    )
+    try:
+        results = evaluate_generator(
+            lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed
+        )
+    except ValueError as err:  # too few test days
+        raise CliError(str(err)) from None
     out = write_report(
         results, test, args.out, title=f"tsgan evaluation of {run}", credit=data_credit(test_prices)
     )

@@ -239,7 +239,10 @@ def one_nn_accuracy(X: ArrayLike, Y: ArrayLike, *, seed: int = 0) -> float:
     return float(np.mean(accuracies))
 
 
-def density_coverage(X: ArrayLike, Y: ArrayLike, *, k: int = 5) -> tuple[float, float]:
+NEIGHBOURS = 5  # k of density and coverage
+
+
+def density_coverage(X: ArrayLike, Y: ArrayLike, *, k: int = NEIGHBOURS) -> tuple[float, float]:
     """Density and coverage of X with respect to real Y (Naeem et al. 2020).
 
     Each real curve gets a ball reaching its k-th nearest real neighbour. Density: the mean

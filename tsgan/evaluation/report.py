@@ -14,6 +14,7 @@ from tsgan.atomic import write_atomic
 from tsgan.evaluation.baselines import BASELINES
 from tsgan.evaluation.metrics import (
     METRICS,
+    NEIGHBOURS,
     energy_terms,
     rbf_bandwidths,
     resampling_excess,
@@ -162,6 +163,12 @@ def evaluate_generator(
         order: for tests of one's own, such as the model's scores averaged over several
         seeds), ``stylized_facts``.
     """
+    least = 2 * (NEIGHBOURS + 1)  # each half of the test days needs k + 1 curves
+    if len(test) < least:
+        raise ValueError(
+            f"{len(test)} test days: an evaluation needs at least {least} (its matched view "
+            f"compares halves of them, each with {NEIGHBOURS} nearest neighbours)"
+        )
     Y, T = test.to_numpy(dtype="float64"), train.to_numpy(dtype="float64")
     rng = np.random.default_rng(seed)
     bandwidths = rbf_bandwidths(T, seed=seed)
