@@ -1,7 +1,8 @@
 """Work fanned out as Ray tasks (``pip install "tsgan[ray]"``): the backtest's training
 windows and LEAR's days, on local workers or on a Ray cluster.
 
-One function, :func:`ray_map`: each job a task with an equal share of the CPUs, the large
+One function, :func:`ray_map`: each job a task with an equal share of the CPUs (and as many
+threads for TensorFlow and BLAS), the large
 shared arguments (the daily panel) put in Ray's object store once, each result handed back
 as soon as its task ends, so the caller can save it (a backtest interrupted keeps what is
 done).
@@ -52,7 +53,11 @@ def ray_map(
         ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
     cpus = int(ray.cluster_resources().get("CPU", 1))
     share = max(1, cpus // max(workers or cpus, 1))
-    task = ray.remote(num_cpus=share)(fn)
+    # each task's numeric libraries get its share of the cores, not all of them: TensorFlow
+    # and BLAS otherwise start a thread per core in every worker and the workers fight
+    threads = {name: str(share) for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS")}
+    threads["TF_NUM_INTEROP_THREADS"] = "1"
+    task = ray.remote(num_cpus=share, runtime_env={"env_vars": threads})(fn)
     common = {name: ray.put(value) for name, value in (shared or {}).items()}
     running = {task.remote(*args, **kwargs, **common): key for key, args, kwargs in jobs}
     while running:
