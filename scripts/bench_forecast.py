@@ -1,15 +1,16 @@
 """Scenarios for tomorrow on the open price-forecasting benchmark (epftoolbox, DE).
 
 Usage: python scripts/bench_forecast.py [--from 2016-04-03] [--to 2017-12-31]
-       [--recalibrate 28] [--seeds 0 1 2] [--workers 2] [--speedup 4] [--no-lear]
+       [--recalibrate 28] [--seeds 0 1 2] [--workers 2] [--speedup 4] [--lear]
        → scripts/results/forecast.md and .json
 
 The rolling backtest of ``tsgan backtest`` (``tsgan.backtest.run_backtest``) on the DE
-dataset with default settings, against the weekly naive forecast, the benchmark's published
-LEAR and DNN ensembles (``Forecasts_DE_DNN_LEAR_ensembles.csv``) and tsgan's own LEAR
-(recalibrated daily, its days as Ray tasks, cached in ``scripts/.cache`` per dataset and
-window: about an hour on this 2-core machine the first time), each point forecast turned
-into scenarios with its last 90 days' errors. Scores start on 2016-04-03 by default, so
+dataset with default settings, against the weekly naive forecast and the benchmark's
+published LEAR and DNN ensembles (``Forecasts_DE_DNN_LEAR_ensembles.csv``), each point
+forecast turned into scenarios with its last 90 days' errors. ``--lear`` adds tsgan's own
+LEAR, recalibrated daily, its days as Ray tasks, cached in ``scripts/.cache`` per dataset
+and window (about 21 CPU-seconds a day here: some 2 hours for the 728 days on 2 workers
+the first time; an interrupted run keeps what it computed). Scores start on 2016-04-03 by default, so
 that the published forecasts have 90 days of errors behind them. ``--speedup K`` first
 times the first K training windows on one Ray worker and on two, side by side.
 """
@@ -252,7 +253,9 @@ def main() -> None:
     parser.add_argument("--recalibrate", type=int, default=28)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--n-per-day", type=int, default=100)
-    parser.add_argument("--no-lear", dest="lear", action="store_false", help="without tsgan's LEAR")
+    parser.add_argument(
+        "--lear", action="store_true", help="also tsgan's LEAR, recalibrated daily (hours)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="Ray workers (0: none)")
     parser.add_argument(
         "--speedup", type=int, default=4, metavar="K", help="windows timed (0: none)"
@@ -308,7 +311,7 @@ def main() -> None:
         + (f" --from {args.first}" if args.first != "2016-04-03" else "")
         + (f" --to {args.last}" if args.last != "2017-12-31" else "")
         + (f" --seeds {' '.join(map(str, args.seeds))}" if args.seeds != [0, 1, 2] else "")
-        + ("" if args.lear else " --no-lear")
+        + (" --lear" if args.lear else "")
         + (f" --workers {args.workers}" if args.workers != os.cpu_count() else "")
         + (f" --speedup {args.speedup}" if args.speedup != 4 else "")
         + (" --set " + " ".join(args.settings) if args.settings else ""),
