@@ -284,3 +284,72 @@ def test_a_growing_loss_axis_redraws_its_panel_pixel_for_pixel(
         np.testing.assert_array_equal(render_frame(tfig, **frame), render_frame(figure(), **frame))
     assert tfig.loss_limits[0] < -top and tfig.loss_limits[1] > top  # it grew
     assert whole_allowed or not whole  # and not by drawing the whole figure
+
+
+def _claiming(runs, folder, epochs: int):
+    """A run folder whose samples.npz claims ``epochs`` stored frames (2 curves each)."""
+    with np.load(runs[0] / "samples.npz") as data:
+        stored = {k: data[k] for k in data.files}
+    stored["epochs"] = np.arange(1, epochs + 1)
+    stored["generated"] = np.repeat(stored["generated"][:1, :2], epochs, axis=0)
+    stored["total_epochs"] = np.asarray(epochs)
+    stored.pop("dist_shares", None)
+    folder.mkdir()
+    store_samples(folder / "samples.npz", **stored)
+    return folder
+
+
+def test_a_samples_file_tsgan_did_not_write_is_one_line(runs, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "samples.npz").write_bytes(b"PK\x03\x04 not a zip")
+    crafted = tmp_path / "crafted"
+    crafted.mkdir()
+    with np.load(runs[0] / "samples.npz") as data:
+        stored = {k: data[k] for k in data.files}
+    stored["generated"] = stored["generated"][:1]  # fewer frames than epochs
+    store_samples(crafted / "samples.npz", **stored)
+    for run in (broken, crafted):
+        out = tmp_path / f"{run.name}.gif"
+        assert main(["animate", str(run), "-o", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "not a samples file tsgan wrote" in err[0], err
+        assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_samples_file_claiming_a_million_frames_gives_the_documented_maximum(runs, tmp_path):
+    from tsgan.settings import MAX_FRAMES
+
+    run = _claiming(runs, tmp_path / "huge", 100_000)
+    out = tmp_path / "huge.gif"
+    assert render_animation(run / "samples.npz", out) == MAX_FRAMES
+    assert Image.open(out).n_frames == MAX_FRAMES
+
+
+@pytest.mark.slow
+def test_sigterm_stops_animate_without_leftovers(runs, tmp_path):
+    """SIGTERM while animate draws: exit 143, no .part file, no animation, one line."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = _claiming(runs, tmp_path / "long", 100_000)
+    out = tmp_path / "long.gif"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tsgan", "animate", str(run), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    part = tmp_path / ".long.gif.part"
+    deadline = time.monotonic() + 300
+    while not part.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert part.exists(), "animate never started writing"
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err.strip() == "tsgan animate: terminated"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long"]

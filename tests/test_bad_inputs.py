@@ -60,6 +60,8 @@ FILES: dict[str, str | bytes] = {
     "year_1500.csv": "time,price\n1500-01-01 00:00,5\n1500-01-01 01:00,6\n",
     "deep.json": "[" * 200_000 + "]" * 200_000,
     "latin1.toml": 'gif_title = "Strompreis \u00dc"\n'.encode("latin-1"),
+    "smard_null_time.json": '{"meta_data": {}, "series": [[1709247600000, 50.1], [null, 51.2]]}',
+    "huge_latent.toml": "demo = true\n[model]\nlatent_dim = 100000000\n",
     "json_infinity.json": JSON_DAY.replace("true", "Infinity"),
     "json_1e400.json": JSON_DAY.replace("true", "-1e400"),
     "infinite.parquet": _infinite_parquet(),
@@ -164,6 +166,21 @@ CASES = [
         "checkpoint every -5 seconds",
         ["train", "--demo", "--out", "{tmp}/r", "--checkpoint-every", "-5"],
         "--checkpoint-every must be a number of seconds above 0, got -5",
+    ),
+    (
+        "SMARD chart_data row without a time",
+        ["data", "{tmp}/smard_null_time.json"],
+        "smard_null_time.json: row 2 of 'series' has no time (null)",
+    ),
+    (
+        "a model larger than the memory",
+        ["train", "--config", "{tmp}/huge_latent.toml", "--out", "{tmp}/r"],
+        "parameters needs about",
+    ),
+    (
+        "more scenarios than the memory holds",
+        ["sample", "{good_run}", "-n", "100000000000", "-o", "{tmp}/s.csv"],
+        "s.csv: 2,400,000,000,000 prices need about 21,600.0 GB",
     ),
     (
         "JSON Infinity as a price",

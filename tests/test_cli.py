@@ -636,3 +636,105 @@ def test_a_model_file_with_a_zone_or_country_no_one_can_use_is_refused(tmp_path,
         err = capsys.readouterr().err
         assert repr(value) in err and err.count("\n") == 1 and "internal" not in err, err
         assert not out.exists()
+
+
+@pytest.mark.slow
+def test_resume_refuses_changed_data_or_settings(tmp_path, capsys):
+    """The data grew from 61 to 64 days: --resume names the change and stops, unless
+    --allow-changed-data (then run.json records 64); an edited model setting in
+    config.toml is refused always."""
+    from .test_forecast import market_csv
+
+    source = market_csv(tmp_path / "prices.csv", days=61)
+    run = tmp_path / "run"
+    argv = ["train", str(source), "--out", str(run), "--epochs", "2", "--batch-size", "32"]
+    assert main([*argv, "--no-gif", "-q"]) == 0
+    market_csv(source, days=64)  # the same first 61 days, and 3 more
+    resume = ["train", "--resume", str(run), "--epochs", "3", "-q"]
+    capsys.readouterr()
+    assert main(resume) == 2
+    err = capsys.readouterr().err
+    assert "the data changed since the run started: training days 64 (run.json: 61)" in err, err
+    assert "--allow-changed-data" in err and err.count("\n") == 1
+    assert json.loads((run / "run.json").read_text())["epochs_completed"] == 2
+    assert main([*resume, "--allow-changed-data"]) == 0
+    summary = json.loads((run / "run.json").read_text())
+    assert summary["data"]["training_days"] == 64 and summary["epochs_completed"] == 3
+    config = (run / "config.toml").read_text()
+    assert 'loss = "wgan-gp"' in config
+    (run / "config.toml").write_text(config.replace('loss = "wgan-gp"', 'loss = "bce"'))
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--epochs", "4", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "loss = 'bce', but the model was trained with 'wgan-gp'" in err, err
+    assert main(["train", str(source), "--out", str(tmp_path / "x"), "--allow-changed-data"]) == 2
+    assert "--allow-changed-data goes with --resume" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_stopped_evaluate_or_resume_leaves_things_as_they_were(tmp_path, monkeypatch, capsys):
+    """SIGTERM while evaluate writes its report: exit 143, the previous report untouched,
+    no half-written folder beside it. A broken samples.npz stops --resume in one line."""
+    import tsgan.evaluation
+    from tsgan.signals import Terminated
+
+    run = tmp_path / "run"
+    assert (
+        main(["train", "--demo", "--from", "2024-12-01", "--out", str(run), "--epochs", "1"]) == 0
+    )
+    hours = "".join(
+        f"2024-03-{d:02d} {h:02d}:00,{40 + h + d}.5\n" for d in range(1, 21) for h in range(24)
+    )
+    (tmp_path / "test.csv").write_text("time,price\n" + hours)
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "report.md").write_text("the previous report")
+
+    def stopped(results, test, out, **kwargs):
+        (out / "report.md").write_text("half")
+        raise Terminated(15)
+
+    monkeypatch.setattr(tsgan.evaluation, "write_report", stopped)
+    capsys.readouterr()
+    argv = ["evaluate", str(run), str(tmp_path / "test.csv"), "-o", str(report), "-n", "50"]
+    assert main(argv) == 143
+    assert capsys.readouterr().err.strip().endswith("tsgan evaluate: terminated")
+    assert (report / "report.md").read_text() == "the previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report", "run", "test.csv"]
+
+    (run / "samples.npz").write_bytes(b"PK\x03\x04 broken")
+    assert main(["train", "--resume", str(run), "--epochs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "samples.npz: not a samples file tsgan wrote" in err and err.count("\n") == 1, err
+
+
+def test_sample_streams_large_requests_in_chunks(tmp_path, monkeypatch):
+    """Above a chunk's worth of prices, sample writes chunk by chunk (memory bounded): the
+    scenarios number on, the first chunk is what a small request gives, CSV and Parquet
+    agree."""
+    import tsgan.model.sampling
+    from tsgan.model.sampling import scenario_chunks
+
+    model = os.path.join(os.path.dirname(__file__), "data", "saved_v0_1", "plain.keras")
+    small, big, parquet = (tmp_path / name for name in ("small.csv", "big.csv", "big.parquet"))
+    assert main(["sample", model, "-n", "10", "--seed", "4", "-o", str(small)]) == 0
+    monkeypatch.setattr(tsgan.model.sampling, "CHUNK_VALUES", 24 * 10)  # 10 scenarios a chunk
+    assert main(["sample", model, "-n", "35", "--seed", "4", "-o", str(big)]) == 0
+    assert main(["sample", model, "-n", "35", "--seed", "4", "-o", str(parquet)]) == 0
+    whole = pd.read_csv(big)
+    assert whole["scenario"].tolist() == list(range(1, 36))
+    pd.testing.assert_frame_equal(whole.iloc[:10], pd.read_csv(small))
+    assert whole.iloc[10:20, 1:].to_numpy().tolist() != whole.iloc[:10, 1:].to_numpy().tolist()
+    np.testing.assert_allclose(pd.read_parquet(parquet).to_numpy(), whole.to_numpy(), atol=0.006)
+    gan = tsgan.load_model(os.path.join(os.path.dirname(model), "level.keras"))
+    dates = pd.date_range("2025-06-01", periods=5)
+    parts = list(
+        scenario_chunks(
+            gan, dates, n_per_day=4, levels=[50, 60, 70, 80, 90], seed=1, max_values=24 * 8
+        )
+    )
+    assert [len(p) for p in parts] == [8, 8, 4]  # two days a chunk
+    frame = pd.concat(parts)
+    np.testing.assert_allclose(
+        frame.groupby("date")[tsgan.hour_columns()].mean().mean(axis=1), [50, 60, 70, 80, 90]
+    )

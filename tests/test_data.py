@@ -493,3 +493,23 @@ def test_a_dst_change_at_midnight_gives_whole_days(tmp_path):
     local = long["time"].dt.strftime("%Y-%m-%d")
     assert local.value_counts().to_dict() == {"2024-04-06": 25, "2024-09-08": 23}
     assert long["time"].iloc[25].strftime("%H:%M") == "01:00"
+
+
+def test_a_link_out_of_a_data_folder_is_not_followed(tmp_path):
+    """A folder's symbolic link to a file elsewhere is not one of its files: not read, and
+    nothing of the target is quoted."""
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    hours = "".join(
+        f"2024-03-{d:02d} {h:02d}:00,{40 + h}.5\n" for d in range(1, 4) for h in range(24)
+    )
+    (folder / "good.csv").write_text("time,price\n" + hours)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password=hunter2\n")
+    (folder / "link.csv").symlink_to(secret)
+    prices = load_prices(folder)
+    assert prices.attrs["sources"] == [str(folder / "good.csv")] and len(prices) == 72
+    (folder / "good.csv").unlink()
+    with pytest.raises(DataError) as err:
+        load_prices(folder)
+    assert "hunter2" not in str(err.value) and "holds no" in str(err.value)

@@ -37,6 +37,34 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def staged_folder(out: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out``; when the block succeeds, its files move into
+    ``out`` (made if missing), each replacing its namesake; when it fails or is stopped, the
+    folder goes and ``out`` is as it was: never a half-written report.
+
+    Example:
+        >>> import tempfile
+        >>> report = Path(tempfile.mkdtemp()) / "report"
+        >>> with staged_folder(report) as tmp:
+        ...     _ = (tmp / "report.md").write_text("# done")
+        >>> sorted(p.name for p in report.iterdir())
+        ['report.md']
+    """
+    import shutil
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
+    try:
+        yield tmp
+        out.mkdir(exist_ok=True)
+        for item in sorted(tmp.iterdir()):
+            item.replace(out / item.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

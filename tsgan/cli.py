@@ -197,6 +197,12 @@ def _add_train(sub) -> None:
         metavar="RUN_DIR",
         help="continue a stopped run from its last checkpoint to its planned epochs",
     )
+    p.add_argument(
+        "--allow-changed-data",
+        action="store_true",
+        help="with --resume: go on although the data differ from the run's (run.json records "
+        "the new data)",
+    )
     p.set_defaults(func=commands.cmd_train)
 
 
@@ -349,9 +355,14 @@ def main(argv: list[str] | None = None) -> int:
         logger.propagate = False
     from tsgan.data import DataError
     from tsgan.settings import RunError
+    from tsgan.signals import Terminated, sigterm_raises
 
     try:
-        return args.func(args)
+        with sigterm_raises():  # temporary files go, finished outputs stay
+            return args.func(args)
+    except Terminated:
+        print(f"tsgan {args.command}: terminated", file=sys.stderr)
+        return 143
     except (commands.CliError, DataError, RunError, FileNotFoundError, PermissionError) as err:
         if args.debug:
             raise

@@ -21,6 +21,7 @@ from tsgan.atomic import atomic_path, write_atomic
 from tsgan.model import PriceGAN, load_model
 from tsgan.runlock import is_lock
 from tsgan.settings import RunError, TrainConfig
+from tsgan.signals import Terminated, sigterm_raises  # noqa: F401  (their old home)
 
 RUN_FILES = (
     "model.keras",
@@ -32,38 +33,6 @@ RUN_FILES = (
     "run.json",
 )
 PREVIOUS = ".previous-run"  # an overwritten run waits here until the new one has a model
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived while training (``timeout``, ``docker stop``, a scheduler).
-
-    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` on the
-    way swallows it; :func:`train` saves the run and re-raises it.
-    """
-
-
-@contextlib.contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """SIGTERM raises :class:`Terminated` in the main thread while inside, so that work
-    which saves as it goes (a backtest's windows) can say what it saved; the previous
-    handler comes back at the end.
-
-    Example:
-        >>> with sigterm_raises():
-        ...     pass
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise Terminated(signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def check_run_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
@@ -268,11 +237,22 @@ def resume_point(
     prior = None
     samples = run / "samples.npz"
     if config.gif and samples.is_file():
-        with np.load(samples) as data:
-            keep = data["epochs"] <= initial
-            prior = {"epochs": data["epochs"][keep].tolist(), "generated": data["generated"][keep]}
-            if "dist_shares" in data.files and len(data["dist_shares"]) == len(keep):
-                prior["shares"] = data["dist_shares"][keep]
+        import zipfile
+
+        try:
+            with np.load(samples, allow_pickle=False) as data:
+                keep = data["epochs"] <= initial
+                prior = {
+                    "epochs": data["epochs"][keep].tolist(),
+                    "generated": data["generated"][keep],
+                }
+                if "dist_shares" in data.files and len(data["dist_shares"]) == len(keep):
+                    prior["shares"] = data["dist_shares"][keep]
+        except (OSError, EOFError, KeyError, IndexError, ValueError, zipfile.BadZipFile) as err:
+            raise RunError(
+                f"{samples}: not a samples file tsgan wrote ({type(err).__name__}); delete it "
+                "to resume without the animation's earlier frames"
+            ) from None
         header, *lines = [r.rstrip("\n").split(",") for r in rows]
         prior["history"] = {
             name: [float(line[i]) for line in lines]

@@ -156,6 +156,24 @@ class ModelSettings:
                 )
             object.__setattr__(self, name, float(value))
 
+    def parameter_count(self) -> int:
+        """About how many weights the generator and the critic hold (to check they fit).
+
+        Example:
+            >>> ModelSettings(latent_dim=4, generator_units=(8,), discriminator_units=(8,)).parameter_count()
+            561
+        """
+        total, width = 0, self.latent_dim + self.condition_dim
+        for units in self.generator_units:
+            total += (width + 1) * units
+            width = width + units if self.residual else units
+        total += (width + 1) * self.n_steps
+        width = (self.n_steps + self.condition_dim) * self.pac
+        for units in self.discriminator_units:
+            total += (width + 1) * units
+            width = units
+        return total + width + 1
+
     def for_data(self, n_steps: int, inputs: tuple[str, ...] | None = None) -> ModelSettings:
         """The same settings for data of ``n_steps`` values a day (and these inputs): the
         sizes that follow from the data are worked out again.

@@ -27,7 +27,7 @@ from tsgan.animation.callback import TrainingAnimation
 from tsgan.atomic import write_atomic
 from tsgan.callbacks import EpochProgress, TrainingHealth
 from tsgan.data import DataError, daily_curves, data_credit, demo_prices, load_prices
-from tsgan.data.curves import PRICE, daily_panel
+from tsgan.data.curves import PRICE, daily_panel, fingerprint
 from tsgan.data.prices import load_inputs
 from tsgan.model import PriceGAN
 from tsgan.rundir import (
@@ -160,23 +160,13 @@ def _versions() -> dict[str, str]:
     }
 
 
-def new_summary(config: TrainConfig, gan: PriceGAN, curves: pd.DataFrame, prices) -> dict:
+def new_summary(
+    config: TrainConfig, gan: PriceGAN, curves: pd.DataFrame, prices, data_key: str = ""
+) -> dict:
     """The first ``run.json`` of a run: its data, seed, conditions, plan and versions."""
     return {
         "status": "running",
-        "data": {
-            "sources": list(config.sources) or prices.attrs.get("sources", []),
-            "files": len(prices.attrs.get("sources", [])),
-            "format": prices.attrs.get("format"),
-            "credit": data_credit(prices),
-            "zone": prices.attrs.get("zone") or "not stated in the data",
-            "from": f"{curves.index[0]:%Y-%m-%d}",
-            "to": f"{curves.index[-1]:%Y-%m-%d}",
-            "training_days": len(curves),
-            "dropped_days": curves.attrs.get("dropped", {}),
-            "dst_days": curves.attrs.get("dst_days", []),
-            "demo": config.demo,
-        },
+        "data": data_summary(config, curves, prices, data_key),
         "seed": config.model.seed,
         "conditioning": None if gan.conditions is None else gan.conditions.describe(),
         "epochs_planned": config.epochs,
@@ -185,6 +175,67 @@ def new_summary(config: TrainConfig, gan: PriceGAN, curves: pd.DataFrame, prices
         "epochs_completed": 0,
         "segments": [],
     }
+
+
+def data_summary(config: TrainConfig, curves: pd.DataFrame, prices, data_key: str) -> dict:
+    """``run.json``'s ``data``: where the training days come from, which they are, and a
+    fingerprint of what the model trains on (:func:`tsgan.data.curves.fingerprint`)."""
+    return {
+        "sources": list(config.sources) or prices.attrs.get("sources", []),
+        "files": len(prices.attrs.get("sources", [])),
+        "format": prices.attrs.get("format"),
+        "credit": data_credit(prices),
+        "zone": prices.attrs.get("zone") or "not stated in the data",
+        "from": f"{curves.index[0]:%Y-%m-%d}",
+        "to": f"{curves.index[-1]:%Y-%m-%d}",
+        "training_days": len(curves),
+        "dropped_days": curves.attrs.get("dropped", {}),
+        "dst_days": curves.attrs.get("dst_days", []),
+        "demo": config.demo,
+        "fingerprint": data_key,
+    }
+
+
+def check_resumable(
+    summary: dict, gan: PriceGAN, config: TrainConfig, data: dict, *, allow_changed_data: bool
+) -> None:
+    """Refuse to resume a run whose data or settings changed since it started.
+
+    The training days (their number, range and fingerprint) must be those in ``run.json``
+    unless ``allow_changed_data`` (then ``run.json`` records the new data); the model
+    settings of ``config.toml`` must be those the model was trained with, always.
+
+    Example:
+        >>> check_resumable(summary, gan, config, data, allow_changed_data=False)  # doctest: +SKIP
+    """
+    run = Path(config.out)
+    expected = dataclasses.asdict(
+        config.model.for_data(gan.settings.n_steps, gan.settings.inputs or None)
+    )
+    trained = dataclasses.asdict(gan.settings)
+    for name, value in expected.items():
+        if value != trained.get(name):
+            raise RunError(
+                f"{run / 'config.toml'}: {name} = {value!r}, but the model was trained with "
+                f"{trained.get(name)!r}; a resumed run keeps its settings (put it back, or "
+                "train a new run)"
+            )
+    before = summary.get("data", {})
+    keys = ("training_days", "from", "to") + (("fingerprint",) if before.get("fingerprint") else ())
+    changed = [k for k in keys if before.get(k) != data[k]]
+    if changed and not allow_changed_data:
+        what = ", ".join(
+            f"{k.replace('_', ' ')} {data[k]} (run.json: {before.get(k)})"
+            if k != "fingerprint"
+            else "the prices themselves"
+            for k in changed
+        )
+        raise RunError(
+            f"{run}: the data changed since the run started: {what}; "
+            "--allow-changed-data resumes on the new data"
+        )
+    if changed:
+        summary["data"] = data
 
 
 class RunRecord:
@@ -283,6 +334,7 @@ def train(
     progress: Callable[[str], None] | None = print,
     days: pd.DatetimeIndex | None = None,
     resume: bool = False,
+    allow_changed_data: bool = False,
     checkpoint_seconds: float = CHECKPOINT_SECONDS,
 ) -> dict:
     """Run one training as configured; everything lands in ``config.out``.
@@ -301,7 +353,9 @@ def train(
         resume: continue the run in ``config.out`` from its last saved model up to
             ``config.epochs``: weights, both optimizers, the EMA, the random state and the
             epoch come back, the history and the animation go on (see
-            :func:`tsgan.rundir.resume_point`).
+            :func:`tsgan.rundir.resume_point`); the data and settings must be the run's
+            (:func:`check_resumable`).
+        allow_changed_data: resume on data that differ from the run's (recorded anew).
         checkpoint_seconds: time between checkpoints.
 
     Returns:
@@ -315,10 +369,17 @@ def train(
     if not resume:
         check_run_dir(config.out, overwrite=config.overwrite)  # before taking the lock
     with run_lock(config.out):  # one writer at a time; check again under the lock
-        return _train(config, progress, days, resume, checkpoint_seconds)
+        return _train(config, progress, days, resume, checkpoint_seconds, allow_changed_data)
 
 
-def _train(config: TrainConfig, progress, days, resume: bool, checkpoint_seconds: float) -> dict:
+def _train(
+    config: TrainConfig,
+    progress,
+    days,
+    resume: bool,
+    checkpoint_seconds: float,
+    allow_changed_data: bool,
+) -> dict:
     if not resume:
         check_run_dir(config.out, overwrite=config.overwrite)  # before the (slow) data loading
     curves, prices = training_curves(config, days=days)
@@ -329,14 +390,17 @@ def _train(config: TrainConfig, progress, days, resume: bool, checkpoint_seconds
     if config.epochs is None:  # the default: a number of updates, whatever the days
         config = dataclasses.replace(config, epochs=default_epochs(len(curves), config.batch_size))
     panel = forecast_panel(config, curves, prices)
+    data_key = fingerprint(curves if panel is None else panel)
     if resume:
         run = Path(config.out)
         gan, initial, summary, prior = resume_point(run, config, len(curves))
+        data = data_summary(config, curves, prices, data_key)
+        check_resumable(summary, gan, config, data, allow_changed_data=allow_changed_data)
     else:
         gan, initial, prior = build_model(config, curves, panel), 0, None
         run = prepare_run_dir(config.out, overwrite=config.overwrite)  # data and model are good
         write_atomic(run / "config.toml", config.to_toml())
-        summary = new_summary(config, gan, curves, prices)
+        summary = new_summary(config, gan, curves, prices, data_key)
     record = RunRecord(run, summary, gan, days=len(curves), initial=initial)
     callbacks, health, animation = run_callbacks(
         config,

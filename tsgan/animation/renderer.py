@@ -296,9 +296,30 @@ class Renderer:
 
 
 def _stored_run(samples: str | os.PathLike) -> dict:
-    """What a ``samples.npz`` holds, as plain arrays (older files lack the histograms)."""
-    with np.load(samples) as data:
-        run = {key: data[key] for key in data.files}
+    """What a ``samples.npz`` holds, as plain arrays (older files lack the histograms);
+    a ``ValueError`` naming the file when it is not one tsgan wrote (never pickles)."""
+    import zipfile
+
+    try:
+        with np.load(samples, allow_pickle=False) as data:
+            run = {key: data[key] for key in data.files}
+        epochs, generated = np.asarray(run["epochs"]), np.asarray(run["generated"])
+        ok = (
+            epochs.ndim == 1
+            and np.issubdtype(epochs.dtype, np.integer)
+            and len(epochs) > 0
+            and generated.ndim == 3
+            and len(generated) == len(epochs)
+            and np.all(np.diff(epochs) > 0)
+            and int(run["total_epochs"]) >= int(epochs[-1]) >= 1
+            and np.asarray(run["ylim"]).shape == (2,)
+            and all(np.asarray(run[k]).ndim == 1 for k in ("d_loss", "g_loss"))
+        )
+    except (OSError, EOFError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{samples}: not a samples file tsgan wrote ({reason})") from None
+    if not ok:
+        raise ValueError(f"{samples}: not a samples file tsgan wrote (its arrays do not fit)")
     run["groups"] = tuple(str(g) for g in run.get("groups", ()))
     if "real_groups" not in run or not len(run["real_groups"]):
         run["real_groups"] = None
@@ -384,6 +405,8 @@ def render_animation(
         figures.append(figure_for(settings))
     aligned = align_by_fraction([r["epochs"] for r in runs], [int(r["total_epochs"]) for r in runs])
     keep = [i for i in range(len(aligned)) if i % every == 0 or i == len(aligned) - 1]
+    if len(keep) > MAX_FRAMES:  # the documented maximum, evenly spread, the last kept
+        keep = [keep[round(i)] for i in np.linspace(0, len(keep) - 1, MAX_FRAMES)]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = open_writer(out, fps, hold=hold, theme=theme)

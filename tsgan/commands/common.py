@@ -49,17 +49,39 @@ def one_line(err: BaseException) -> str:
     return " ".join(text.split())
 
 
-def write_table(frame, out: Path) -> None:
+def write_table(frames, out: Path) -> int:
+    """Write a DataFrame, or the frames of an iterator one after another, as one CSV or
+    Parquet table (atomically: never a truncated file); returns the rows written."""
+    import pandas as pd
+
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise CliError(f"{out}: output must end in .csv or .parquet")
     from tsgan.atomic import atomic_path
 
+    rows = 0
     with atomic_path(out) as tmp:
+        parts = [frames] if isinstance(frames, pd.DataFrame) else frames
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, float_format="%.2f")
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                for i, frame in enumerate(parts):
+                    frame.to_csv(handle, index=False, header=i == 0, float_format="%.2f")
+                    rows += len(frame)
         else:
-            frame.to_parquet(tmp, index=False)
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            writer = None
+            try:
+                for frame in parts:
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(tmp, table.schema)
+                    writer.write_table(table)
+                    rows += len(frame)
+            finally:
+                if writer is not None:
+                    writer.close()
+    return rows
 
 
 def load_run_model(path_text: str):

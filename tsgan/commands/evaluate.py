@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from tsgan.atomic import staged_folder
 from tsgan.commands.common import CliError, load_run_model, logger
 from tsgan.runlock import run_lock
 
@@ -64,9 +65,11 @@ def _evaluate(args) -> int:
         )
     except ValueError as err:  # too few test days
         raise CliError(str(err)) from None
-    out = write_report(
-        results, test, args.out, title=f"tsgan evaluation of {run}", credit=data_credit(test_prices)
-    )
+    with staged_folder(args.out) as tmp:  # a stopped evaluation leaves no half a report
+        write_report(
+            results, test, tmp, title=f"tsgan evaluation of {run}", credit=data_credit(test_prices)
+        )
+    out = args.out
     matched = results["matched"]
     for key in ("delta_es", "crps_mean", "one_nn_accuracy", "coverage"):
         row = "  ".join(f"{name} {matched[name][key]['mean']:.3g}" for name in matched)
@@ -88,13 +91,15 @@ def _evaluate_conditional(gan, run: Path, test, train, args, credit: str | None)
         n_per_day=args.n_per_day,
         seed=args.seed,
     )
-    out = write_conditional_report(
-        results,
-        test,
-        args.out,
-        title=f"tsgan evaluation by condition of {run} ({gan.settings.condition})",
-        credit=credit,
-    )
+    with staged_folder(args.out) as tmp:
+        write_conditional_report(
+            results,
+            test,
+            tmp,
+            title=f"tsgan evaluation by condition of {run} ({gan.settings.condition})",
+            credit=credit,
+        )
+    out = args.out
     for key in ("es", "vs", "crps"):
         row = "  ".join(f"{name} {results['scores'][name][key]:.4g}" for name in results["scores"])
         print(f"{key:5s} {row}")

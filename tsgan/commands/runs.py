@@ -6,7 +6,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from tsgan.commands.common import CliError, import_keras
+from tsgan.commands.common import CliError, import_keras, one_line
 from tsgan.runlock import run_lock
 
 
@@ -40,6 +40,8 @@ def _train_config(args):
 
 
 def cmd_train(args) -> int:
+    if args.allow_changed_data and not args.resume:
+        raise CliError("--allow-changed-data goes with --resume RUN_DIR")
     import math
 
     if not (math.isfinite(args.checkpoint_every) and args.checkpoint_every > 0):
@@ -59,6 +61,7 @@ def cmd_train(args) -> int:
             config,
             progress=None if args.quiet else (lambda line: print(line, flush=True)),
             resume=bool(args.resume),
+            allow_changed_data=args.allow_changed_data,
             checkpoint_seconds=args.checkpoint_every,
         )
     except (KeyboardInterrupt, Terminated) as stop:
@@ -120,13 +123,16 @@ def cmd_animate(args) -> int:
     out = out or runs[0] / "training.gif"
     into = next((r for r in runs if r.resolve() == out.resolve().parent), None)
     with run_lock(into) if into is not None else contextlib.nullcontext():  # a writer of it
-        n = render_animation(
-            [r / SAMPLES_FILE for r in runs],
-            out,
-            labels=args.labels,
-            fps=args.fps,
-            every=args.every,
-            **look,
-        )
+        try:
+            n = render_animation(
+                [r / SAMPLES_FILE for r in runs],
+                out,
+                labels=args.labels,
+                fps=args.fps,
+                every=args.every,
+                **look,
+            )
+        except ValueError as err:  # a samples file tsgan did not write
+            raise CliError(one_line(err)) from None
     print(f"wrote {n} frames to {out}")
     return 0

@@ -59,7 +59,7 @@ def _read_panel(source: str, gan, *, zone: str | None):
 
 def cmd_sample(args) -> int:
     import_keras()  # TensorFlow's start-up chatter kept out of the user's terminal
-    from tsgan.model.sampling import delivery_intervals, parse_dates, sample_scenarios
+    from tsgan.model.sampling import delivery_intervals, parse_dates, scenario_chunks
 
     if args.n is not None and args.n_per_day is not None:
         raise CliError("give --n or --n-per-day, not both")
@@ -77,16 +77,36 @@ def cmd_sample(args) -> int:
         raise CliError("--long needs --dates: delivery intervals belong to dates")
     gan = load_run_model(args.model)
     data = _read_panel(args.data, gan, zone=args.zone) if args.data else None
+    out = Path(args.out)
+    days = 1 if dates is None else len(dates)
+    _check_disk(out, values=n * days * gan.settings.n_steps, per_value=45 if args.long else 9)
+    frames = scenario_chunks(gan, dates, n_per_day=n, levels=levels, seed=args.seed, data=data)
+    if args.long:
+        timezone = gan.settings.timezone
+        frames = (delivery_intervals(frame, timezone=timezone) for frame in frames)
     try:
-        frame = sample_scenarios(gan, dates, n_per_day=n, levels=levels, seed=args.seed, data=data)
+        rows = write_table(frames, out)  # chunk by chunk: any number fits in memory
     except ValueError as err:
         raise CliError(f"{args.model}: {err}") from None
-    if args.long:
-        frame = delivery_intervals(frame, timezone=gan.settings.timezone)
-    write_table(frame, Path(args.out))
     what = f"{n} scenarios" + (f" for each of {len(dates)} days" if dates is not None else "")
-    print(f"wrote {what} (EUR/MWh, {len(frame):,} rows) to {args.out}")
+    print(f"wrote {what} (EUR/MWh, {rows:,} rows) to {args.out}")
     return 0
+
+
+def _check_disk(out: Path, *, values: float, per_value: float) -> None:
+    """Refuse output that cannot fit on the disk it goes to (about ``per_value`` bytes a
+    price: 9 in a wide CSV, 45 in a long one with its time stamps)."""
+    import shutil
+
+    folder = out.resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    if per_value * values > free:
+        raise CliError(
+            f"{out}: {values:,.0f} prices need about {per_value * values / 1e9:,.1f} GB; "
+            f"{free / 1e9:,.1f} GB are free there"
+        )
 
 
 def cmd_backtest(args) -> int:

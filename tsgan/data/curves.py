@@ -209,6 +209,22 @@ def _slot_table(series, day, keep_days, tz, slots_per_hour) -> pd.DataFrame:
 PRICE = "price"  # the prices' name in a daily panel
 
 
+def fingerprint(frame: pd.DataFrame) -> str:
+    """A short hash of a table's values, days and columns: what a run resumes on and
+    what cached forecasts are kept under.
+
+    Example:
+        >>> idx = pd.date_range("2024-01-01", periods=2)
+        >>> len(fingerprint(pd.DataFrame([[1.0], [2.0]], index=idx)))
+        16
+    """
+    import hashlib
+
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    digest.update(repr(list(frame.columns)).encode())
+    return digest.hexdigest()[:16]
+
+
 def daily_panel(
     prices: pd.Series | None,
     inputs: pd.DataFrame | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tsgan.data.errors import DataError
+from tsgan.data.errors import DataError, refuse_first
 from tsgan.data.parsing import (
     NS,
     Part,
@@ -63,6 +63,10 @@ def read_json_text(path: Path, text: str) -> Part:
             ).reshape(-1, 2)
         except (TypeError, ValueError, IndexError):
             raise DataError(f"{path}: 'series' must be a list of [epoch_ms, price] pairs") from None
+        refuse_first(
+            ~np.isfinite(rows[:, 0]),
+            lambda i: f"{path}: row {i + 1} of 'series' has no time (null), not [epoch_ms, price]",
+        )
         utc = rows[:, 0].astype("int64") * 1_000_000
         return Part(path, "SMARD chart_data JSON", utc, rows[:, 1], np.arange(1, len(rows) + 1))
     keys = ", ".join(map(str, payload)) if isinstance(payload, dict) else type(payload).__name__

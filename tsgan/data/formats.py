@@ -167,12 +167,15 @@ def expand_sources(source: Source) -> list[Path]:
     for item in items:
         p = Path(item).expanduser()
         if p.is_dir():
+            inside = p.resolve()
             found = sorted(
                 f
                 for f in p.iterdir()
                 if f.is_file()
                 and f.suffix.lower() in READABLE_SUFFIXES
                 and not f.name.startswith(".")
+                # a link out of the folder is not one of its files (nor quoted in errors)
+                and f.resolve().is_relative_to(inside)
             )
             if not found:
                 raise DataError(f"{p}: directory holds no {'/'.join(READABLE_SUFFIXES)} files")

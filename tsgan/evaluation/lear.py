@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tsgan.atomic import atomic_path
-from tsgan.data.curves import PRICE, hour_columns
+from tsgan.data.curves import PRICE, fingerprint, hour_columns
 from tsgan.settings import INPUT_LAGS, PRICE_LAGS
 
 WINDOWS = (56, 84, 1092, 1456)  # the benchmark's calibration windows, in days
@@ -137,21 +137,6 @@ def _calibrated(panel: pd.DataFrame, day: pd.Timestamp, window: int) -> np.ndarr
         return np.full(panel[PRICE].shape[1], np.nan)
 
 
-def panel_fingerprint(panel: pd.DataFrame) -> str:
-    """A short hash of a panel's values and days: the key of cached forecasts.
-
-    Example:
-        >>> idx = pd.date_range("2024-01-01", periods=2)
-        >>> len(panel_fingerprint(pd.concat({"price": pd.DataFrame([[1.0], [2.0]], index=idx)}, axis=1)))
-        16
-    """
-    import hashlib
-
-    digest = hashlib.sha256(pd.util.hash_pandas_object(panel, index=True).to_numpy().tobytes())
-    digest.update(repr(list(panel.columns)).encode())
-    return digest.hexdigest()[:16]
-
-
 def lear_forecasts(
     panel: pd.DataFrame,
     days: pd.DatetimeIndex,
@@ -167,7 +152,7 @@ def lear_forecasts(
 
     Args:
         cache: a folder where each window's forecasts are kept per dataset
-            (:func:`panel_fingerprint`) and window, saved after every ``chunk`` days, so an
+            (:func:`tsgan.data.curves.fingerprint`) and window, saved after every ``chunk`` days, so an
             interrupted computation and a second backtest reuse them.
         ray: ``{"workers": N}`` or ``{"address": A}``: the days, ``chunk`` at a time, as
             Ray tasks (:func:`tsgan.parallel.ray_map`); without, one after another here.
@@ -180,10 +165,9 @@ def lear_forecasts(
     known = pd.DatetimeIndex(
         [d for d in days if np.isfinite(lear_features(panel, pd.DatetimeIndex([d]))).all()]
     )
-    fingerprint = panel_fingerprint(panel) if cache is not None else ""
+    data_key = fingerprint(panel) if cache is not None else ""
     paths = {
-        w: None if cache is None else Path(cache) / f"lear-{fingerprint}-{w}.parquet"
-        for w in windows
+        w: None if cache is None else Path(cache) / f"lear-{data_key}-{w}.parquet" for w in windows
     }
     tables, jobs = {}, []
     for window, path in paths.items():

@@ -21,6 +21,7 @@ from tsgan.model.networks import build_discriminator, build_generator
 from tsgan.model.sampling import Sampling
 from tsgan.model.saving import Saving
 from tsgan.model.transform import PriceTransform, impose_level
+from tsgan.resources import check_fits
 from tsgan.settings import LEARNING_RATES, ModelSettings
 
 LOGS = ("d_loss", "g_loss", "d_real", "d_fake")  # what fit logs, per epoch
@@ -110,6 +111,8 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
             raise ValueError("give ModelSettings or its fields as keywords, not both")
         super().__init__(**kwargs)
         self.settings = s = settings if settings is not None else ModelSettings(**given)
+        # weights, their EMA copy, two Adam moments and a gradient: 5 float32s a parameter
+        check_fits(20 * s.parameter_count(), f"a model of {s.parameter_count():,} parameters")
         net = {"condition_dim": s.condition_dim, "seed": s.seed}
         g_args = (s.n_steps, s.latent_dim, s.generator_units)
         g_kw = {"residual": s.residual, "batch_norm": s.batch_norm, **net}

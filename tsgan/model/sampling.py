@@ -9,7 +9,7 @@ market's time zone, 23 hours on the spring DST day and 25 in autumn.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import keras
 import numpy as np
@@ -18,6 +18,7 @@ from keras import ops
 
 from tsgan.data.curves import hour_columns
 from tsgan.model.transform import impose_level
+from tsgan.resources import check_fits
 from tsgan.settings import TIMEZONE
 
 
@@ -54,7 +55,9 @@ class Sampling:
             raise RuntimeError(
                 "generate: the price transform is not fitted; call fit or adapt first"
             )
-        dim = self.settings.condition_dim
+        dim, steps = self.settings.condition_dim, self.settings.n_steps
+        # the curves (float64), their noise and a table of them: about 24 bytes a value
+        check_fits(24.0 * n * (steps + self.settings.latent_dim + dim), f"{n:,} curves")
         if dim:
             if conditions is None:
                 raise ValueError(f"generate: this model needs conditions of shape ({n}, {dim})")
@@ -270,6 +273,59 @@ def sample_scenarios(
     frame.insert(0, "scenario", np.tile(np.arange(1, n_per_day + 1), len(index)))
     frame.insert(0, "date", np.repeat(index.to_numpy(), n_per_day))
     return frame
+
+
+CHUNK_VALUES = 2**22  # prices a chunk of scenarios holds (32 MB as float64)
+
+
+def scenario_chunks(
+    model,
+    dates: Iterable | pd.DatetimeIndex | None = None,
+    *,
+    n_per_day: int,
+    levels=None,
+    seed: int | None = None,
+    data: pd.DataFrame | None = None,
+    max_values: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """The frames of :func:`sample_scenarios`, a chunk of at most about ``max_values``
+    prices at a time (default ``CHUNK_VALUES``), so that any number of scenarios fits in bounded memory.
+
+    A request that fits in one chunk gives exactly :func:`sample_scenarios`' frame; a
+    larger one is split by scenarios (no dates) or by dates, chunk ``k`` drawn with a seed
+    derived from ``(seed, k)`` (chunk 0 with ``seed`` itself); the ``scenario`` numbers
+    run on across chunks.
+
+    Example:
+        >>> frames = scenario_chunks(gan, n_per_day=10**8, seed=0)  # doctest: +SKIP
+        >>> next(frames).shape  # doctest: +SKIP
+        (174762, 25)
+    """
+    steps = model.settings.n_steps
+    max_values = CHUNK_VALUES if max_values is None else max_values
+
+    def chunk_seed(k: int) -> int | None:
+        if seed is None or k == 0:
+            return seed
+        return int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+
+    if dates is None:
+        per = max(1, max_values // steps)
+        for k, start in enumerate(range(0, n_per_day, per)):
+            size = min(per, n_per_day - start)
+            part = sample_scenarios(model, None, n_per_day=size, levels=levels, seed=chunk_seed(k))
+            part["scenario"] += start
+            yield part
+        return
+    index = _normalized(dates)
+    per = max(1, max_values // (n_per_day * steps))
+    if levels is not None and not isinstance(levels, pd.Series) and not np.isscalar(levels):
+        levels = pd.Series(_levels_for(index, levels), index=index)  # sliced with the dates
+    for k, start in enumerate(range(0, len(index), per)):
+        part = index[start : start + per]
+        yield sample_scenarios(
+            model, part, n_per_day=n_per_day, levels=levels, seed=chunk_seed(k), data=data
+        )
 
 
 def _normalized(dates) -> pd.DatetimeIndex:
