@@ -738,3 +738,37 @@ def test_sample_streams_large_requests_in_chunks(tmp_path, monkeypatch):
     np.testing.assert_allclose(
         frame.groupby("date")[tsgan.hour_columns()].mean().mean(axis=1), [50, 60, 70, 80, 90]
     )
+
+
+@pytest.mark.slow
+def test_a_full_disk_at_the_final_save_is_one_line_and_run_json_tells_the_truth(tmp_path):
+    """``ulimit -f``: the final model.keras cannot be written. One line naming the file and
+    the cause, exit 1, no model and no temporary file left, run.json saying so, and with
+    --overwrite the previous run put back."""
+    run = tmp_path / "run"
+    base = [*tsgan_command(), "train", "--demo", "--from", "2024-12-01", "--out", str(run)]
+    first = subprocess.run(
+        [*base, "--epochs", "1", "--no-gif", "-q"], capture_output=True, text=True
+    )
+    assert first.returncode == 0, first.stderr
+    before = (run / "model.keras").read_bytes()
+    command = " ".join(f"'{a}'" for a in [*base, "--epochs", "2", "--no-gif", "-q", "--overwrite"])
+    proc = subprocess.run(
+        ["bash", "-c", f"ulimit -f 64 && exec {command}"], capture_output=True, text=True
+    )
+    assert proc.returncode == 1, proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "model.keras: File too large; no model was saved" in err[0], err
+    assert (run / "model.keras").read_bytes() == before  # the previous run is back
+    assert json.loads((run / "run.json").read_text())["status"] == "finished"  # its own
+    assert not [p.name for p in run.iterdir() if ".part" in p.name or p.name == ".previous-run"]
+
+    fresh = tmp_path / "fresh"
+    command = command.replace(str(run), str(fresh)).replace(" '--overwrite'", "")
+    proc = subprocess.run(
+        ["bash", "-c", f"ulimit -f 64 && exec {command}"], capture_output=True, text=True
+    )
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads((fresh / "run.json").read_text())
+    assert summary["status"].startswith("failed: ") and "File too large" in summary["status"]
+    assert summary["epochs_completed"] == 0 and not (fresh / "model.keras").exists()

@@ -371,6 +371,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as err:
+        from tsgan.atomic import WRITE_ERRORS
+
+        if args.debug or err.errno not in WRITE_ERRORS:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"tsgan {args.command}: error: {where}{err.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as err:
         if args.debug:
             raise

@@ -24,7 +24,7 @@ import pandas as pd
 
 import tsgan
 from tsgan.animation.callback import TrainingAnimation
-from tsgan.atomic import write_atomic
+from tsgan.atomic import WRITE_ERRORS, write_atomic
 from tsgan.callbacks import EpochProgress, TrainingHealth
 from tsgan.data import DataError, daily_curves, data_credit, demo_prices, load_prices
 from tsgan.data.curves import PRICE, daily_panel, fingerprint
@@ -248,6 +248,7 @@ class RunRecord:
 
     def __init__(self, run: Path, summary: dict, gan: PriceGAN, *, days: int, initial: int):
         self.run, self.summary, self.gan, self.days = run, summary, gan, days
+        self.saved_epoch = initial or None  # the epoch of the model on disk (a resume's)
         self.epoch_ends: list[float] = []
         self.start = time.perf_counter()
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -280,6 +281,7 @@ class RunRecord:
     def checkpoint(self, epochs_done: int) -> None:
         """Save the model, let an overwritten run go, and record the state."""
         save_model(self.gan, self.run / "model.keras")
+        self.saved_epoch = epochs_done
         settle_previous_run(self.run, new_model_saved=True)
         self.record("running", epochs_done)
 
@@ -441,6 +443,11 @@ def _train(
     return summary
 
 
+def write_problem(err: OSError, path: Path) -> str:
+    """A write error in a few words: ``"model.keras: No space left on device"``."""
+    return f"{path}: {err.strerror or err}"
+
+
 def _finish(
     record: RunRecord, status: str, initial: int, health: TrainingHealth, animation
 ) -> None:
@@ -461,16 +468,35 @@ def _finish(
             # seconds training waited at the end for the last frames and the files
             "finish_wait_s": None if wait is None else round(wait, 2),
         }
+    failed = None  # a full disk, a quota, an I/O error: the run.json tells what is kept
     if epochs_done > initial:
-        save_model(gan, run / "model.keras")
+        try:
+            save_model(gan, run / "model.keras")
+            record.saved_epoch = epochs_done
+        except OSError as err:
+            failed = err
+    stopped = sys.exc_info()[1]
+    if failed is None and isinstance(stopped, OSError) and stopped.errno in WRITE_ERRORS:
+        failed = stopped  # a checkpoint could not be written
+    if failed is not None:
+        kept = record.saved_epoch
+        status = f"failed: {write_problem(failed, run / 'model.keras')}; " + (
+            f"the model of epoch {kept} is kept" if kept else "no model was saved"
+        )
+        epochs_done = kept or 0
     if health.message:
         summary["weights_of_epoch"] = health.kept_epoch
     if health.warnings:
         summary["warnings"] = [*summary.get("warnings", []), *health.warnings]
-    record.record(status, epochs_done)
-    restored = (run / PREVIOUS).is_dir() and epochs_done == initial
+    try:
+        record.record(status, epochs_done)
+    except OSError as err:  # nowhere to write the truth: the error message carries it
+        failed = failed or err
+    restored = (run / PREVIOUS).is_dir() and record.saved_epoch is None
     settle_previous_run(run, new_model_saved=not restored)
     summary["previous_run_restored"] = restored
-    stopped = sys.exc_info()[1]
     if stopped is not None:  # the command line tells what is really on disk
         stopped.summary = summary
+    elif failed is not None:
+        failed.summary = summary
+        raise failed

@@ -70,6 +70,12 @@ def cmd_train(args) -> int:
             f"{what}: {_saved(Path(config.out), getattr(stop, 'summary', None))}", file=sys.stderr
         )
         return code
+    except OSError as err:
+        summary = getattr(err, "summary", None)
+        if summary is None:  # not while training: main() says it, exit 2
+            raise
+        print(f"tsgan train: error: {summary['status'].removeprefix('failed: ')}", file=sys.stderr)
+        return 1
     d = summary["data"]
     print(
         f"{summary['status']}: {summary['epochs_completed']} epochs on {d['training_days']} days "

@@ -58,7 +58,10 @@ def read_table(
                 "name it with price_col= (--price-col)"
             )
         price_col = named[0]
-    epftoolbox = cols[0] in ("", "Unnamed: 0", "date") and price_col == "Price"
+    # epftoolbox's layout (an unnamed time column, 24 rows every day): its price file, and
+    # its published forecasts whichever column is read (--price-col "LEAR Ensemble")
+    normalised = cols[0] in ("", "Unnamed: 0", "date")
+    epftoolbox = normalised and price_col == "Price"
     kind = "epftoolbox CSV" if epftoolbox else "CSV table"
     if frame.attrs.get("parquet"):
         kind = "Parquet table"
@@ -70,7 +73,7 @@ def read_table(
         dayfirst=opts.get("dayfirst"),
     )
     example = "'41,88'" if decimal == "," else "'41.88'"
-    if epftoolbox and times.tz is None:
+    if normalised and times.tz is None:  # a single autumn 02:00 row: repeated
         times, lines, frame = restore_autumn_hour(times, lines, frame)
     prices = parse_numbers(
         frame[price_col],
