@@ -513,3 +513,21 @@ def test_a_link_out_of_a_data_folder_is_not_followed(tmp_path):
     with pytest.raises(DataError) as err:
         load_prices(folder)
     assert "hunter2" not in str(err.value) and "holds no" in str(err.value)
+
+
+def test_a_dst_normalised_file_of_another_market_keeps_its_days(tmp_path):
+    """24 rows every day (the skipped spring hour filled, the autumn hour once), with a plain
+    header and New York time: every day kept, the layout said in the notes."""
+    rows = []
+    for day in pd.date_range("2023-03-10", "2023-11-10"):
+        for hour in range(24):
+            rows.append((f"{day:%Y-%m-%d} {hour:02d}:00", 30 + hour + day.dayofyear % 7))
+    source = tmp_path / "us.csv"
+    pd.DataFrame(rows, columns=["time", "price"]).to_csv(source, index=False)
+    prices = load_prices(source, tz="America/New_York")
+    curves = daily_curves(prices)
+    assert len(curves) == len(pd.date_range("2023-03-10", "2023-11-10"))
+    assert curves.attrs["dropped"] == {}
+    assert curves.attrs["dst_days"] == ["2023-03-12", "2023-11-05"]
+    assert any("DST-normalised" in note for note in prices.attrs["notes"])
+    assert curves.loc["2023-11-05", "h01"] == 30 + 1 + pd.Timestamp("2023-11-05").dayofyear % 7

@@ -444,7 +444,11 @@ def _train(
 
 
 def write_problem(err: OSError, path: Path) -> str:
-    """A write error in a few words: ``"model.keras: No space left on device"``."""
+    """A write error in a few words: ``"RUN/model.keras: No space left on device"`` (the
+    file the error names, or ``path`` when it names a temporary one or none)."""
+    named = Path(err.filename) if isinstance(err.filename, str) else None
+    if named is not None and ".part" not in named.name:
+        path = named
     return f"{path}: {err.strerror or err}"
 
 

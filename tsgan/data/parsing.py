@@ -308,28 +308,39 @@ def utc_ns(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def restore_autumn_hour(
-    times: pd.DatetimeIndex, lines: np.ndarray, frame: pd.DataFrame
-) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame]:
+    times: pd.DatetimeIndex,
+    lines: np.ndarray,
+    frame: pd.DataFrame,
+    *,
+    tz: str = TZ,
+    normalised: bool = False,
+) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame, bool]:
     """Give back the repeated autumn hour that a DST-normalised file collapsed into one row.
 
-    epftoolbox files hold 24 rows every local day: the autumn day's two 02:00 hours are
-    one row. Repeating that row (summer, then winter time) makes the day whole again, and
-    its daily curve (the two 02:00 hours averaged) is the file's own value.
+    A DST-normalised file (epftoolbox's) holds 24 rows every local day: the spring day keeps
+    a row at the hour the clock skips, the autumn day has its repeated hour once. The
+    layout is recognised from the data, in any time zone: a row at a skipped hour (or
+    ``normalised``, the caller's evidence, such as epftoolbox's header) and an autumn hour
+    seen once. Repeating that row (summer, then winter time) makes the day whole again, and
+    its daily curve (the two hours averaged) is the file's own value. Returns the rows and
+    whether the file was DST-normalised.
+
+    Example:
+        >>> t = pd.DatetimeIndex(["2024-03-31 02:00", "2024-10-27 02:00", "2024-10-27 03:00"])
+        >>> restore_autumn_hour(t, np.arange(3), pd.DataFrame({"p": [1, 2, 3]}))[0].hour.tolist()
+        [2, 2, 2, 3]
     """
-    years = np.unique(times.year)
-    autumn = [  # the last Sunday of October: 02:00 local time happens twice
-        pd.Timestamp(f"{y}-10-31")
-        - pd.Timedelta(days=(pd.Timestamp(f"{y}-10-31").day_of_week + 1) % 7)
-        for y in years
-    ]
-    rows = np.arange(len(times))
-    for day in autumn:
-        at = np.flatnonzero(times == day + pd.Timedelta(hours=2))
-        if len(at) == 1:  # collapsed: repeat it right after itself
-            rows = np.insert(rows, np.searchsorted(rows, at[0]) + 1, at[0])
-    if len(rows) == len(times):
-        return times, lines, frame
-    return times[rows], lines[rows], frame.iloc[rows].reset_index(drop=True)
+    early = times.tz_localize(tz, ambiguous=np.ones(len(times), dtype=bool), nonexistent="NaT")
+    late = times.tz_localize(tz, ambiguous=np.zeros(len(times), dtype=bool), nonexistent="NaT")
+    skipped = np.asarray(early.isna())
+    if not (normalised or skipped.any()):
+        return times, lines, frame, False
+    ambiguous = ~skipped & np.asarray(early != late)
+    once = ambiguous & ~np.asarray(times.duplicated(keep=False))
+    if not once.any():
+        return times, lines, frame, normalised
+    rows = np.repeat(np.arange(len(times)), np.where(once, 2, 1))  # each right after itself
+    return times[rows], lines[rows], frame.iloc[rows].reset_index(drop=True), True
 
 
 def from_times(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from tsgan.data.errors import DataError
 from tsgan.data.parsing import (
+    TZ,
     Part,
     from_times,
     need_column,
@@ -73,8 +74,13 @@ def read_table(
         dayfirst=opts.get("dayfirst"),
     )
     example = "'41,88'" if decimal == "," else "'41.88'"
-    if normalised and times.tz is None:  # a single autumn 02:00 row: repeated
-        times, lines, frame = restore_autumn_hour(times, lines, frame)
+    notes = []
+    if times.tz is None:  # a DST-normalised file's single autumn hour: repeated
+        times, lines, frame, dst_normalised = restore_autumn_hour(
+            times, lines, frame, tz=opts.get("tz") or TZ, normalised=normalised
+        )
+        if dst_normalised:
+            notes.append("DST-normalised (24 rows every day): the autumn's single hour repeated")
     prices = parse_numbers(
         frame[price_col],
         decimal=decimal,
@@ -102,6 +108,7 @@ def read_table(
         tz=opts.get("tz"),
         inputs=inputs,
         candidates=candidates,
+        notes=notes,
     )
 
 
