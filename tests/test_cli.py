@@ -680,7 +680,7 @@ def test_a_stopped_evaluate_or_resume_leaves_things_as_they_were(tmp_path, monke
 
     run = tmp_path / "run"
     assert (
-        main(["train", "--demo", "--from", "2024-12-01", "--out", str(run), "--epochs", "1"]) == 0
+        main(["train", "--demo", "--from", "2024-11-01", "--out", str(run), "--epochs", "1"]) == 0
     )
     hours = "".join(
         f"2024-03-{d:02d} {h:02d}:00,{40 + h + d}.5\n" for d in range(1, 21) for h in range(24)
@@ -746,7 +746,7 @@ def test_a_full_disk_at_the_final_save_is_one_line_and_run_json_tells_the_truth(
     the cause, exit 1, no model and no temporary file left, run.json saying so, and with
     --overwrite the previous run put back."""
     run = tmp_path / "run"
-    base = [*tsgan_command(), "train", "--demo", "--from", "2024-12-01", "--out", str(run)]
+    base = [*tsgan_command(), "train", "--demo", "--from", "2024-11-01", "--out", str(run)]
     first = subprocess.run(
         [*base, "--epochs", "1", "--no-gif", "-q"], capture_output=True, text=True
     )

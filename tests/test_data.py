@@ -521,7 +521,7 @@ def test_a_dst_normalised_file_of_another_market_keeps_its_days(tmp_path):
     rows = []
     for day in pd.date_range("2023-03-10", "2023-11-10"):
         for hour in range(24):
-            rows.append((f"{day:%Y-%m-%d} {hour:02d}:00", 30 + hour + day.dayofyear % 7))
+            rows.append((f"{day:%Y-%m-%d} {hour:02d}:00", 30 + hour + day.day_of_year % 7))
     source = tmp_path / "us.csv"
     pd.DataFrame(rows, columns=["time", "price"]).to_csv(source, index=False)
     prices = load_prices(source, tz="America/New_York")
@@ -530,4 +530,4 @@ def test_a_dst_normalised_file_of_another_market_keeps_its_days(tmp_path):
     assert curves.attrs["dropped"] == {}
     assert curves.attrs["dst_days"] == ["2023-03-12", "2023-11-05"]
     assert any("DST-normalised" in note for note in prices.attrs["notes"])
-    assert curves.loc["2023-11-05", "h01"] == 30 + 1 + pd.Timestamp("2023-11-05").dayofyear % 7
+    assert curves.loc["2023-11-05", "h01"] == 30 + 1 + pd.Timestamp("2023-11-05").day_of_year % 7
