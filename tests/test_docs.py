@@ -86,7 +86,7 @@ def test_readme_animation_example_runs_as_written(curves, tmp_path, monkeypatch)
         gan.fit(curves, epochs=3, batch_size=64, verbose=0, callbacks=[anim])
     exec(compile(block, "README.md (Animations)", "exec"), {"tsgan": tsgan})
     with Image.open(tmp_path / "runs" / "compare.gif") as gif:
-        assert gif.size == (2 * 960, 400) and gif.n_frames == 3
+        assert gif.size == (2 * 720, 288) and gif.n_frames == 3  # the default frame size
 
 
 @pytest.mark.slow
