@@ -61,6 +61,7 @@ FILES: dict[str, str | bytes] = {
     "deep.json": "[" * 200_000 + "]" * 200_000,
     "latin1.toml": 'gif_title = "Strompreis \u00dc"\n'.encode("latin-1"),
     "smard_null_time.json": '{"meta_data": {}, "series": [[1709247600000, 50.1], [null, 51.2]]}',
+    "sources_text.toml": 'sources = "abc"\nout = "{tmp}/r"\n',
     "huge_latent.toml": "demo = true\n[model]\nlatent_dim = 100000000\n",
     "json_infinity.json": JSON_DAY.replace("true", "Infinity"),
     "json_1e400.json": JSON_DAY.replace("true", "-1e400"),
@@ -171,6 +172,11 @@ CASES = [
         "SMARD chart_data row without a time",
         ["data", "{tmp}/smard_null_time.json"],
         "smard_null_time.json: row 2 of 'series' has no time (null)",
+    ),
+    (
+        "TOML sources as one string",
+        ["train", "--config", "{tmp}/sources_text.toml"],
+        "sources must be a list of names, got 'abc'",
     ),
     (
         "a model larger than the memory",

@@ -772,3 +772,39 @@ def test_a_full_disk_at_the_final_save_is_one_line_and_run_json_tells_the_truth(
     summary = json.loads((fresh / "run.json").read_text())
     assert summary["status"].startswith("failed: ") and "File too large" in summary["status"]
     assert summary["epochs_completed"] == 0 and not (fresh / "model.keras").exists()
+
+
+@pytest.mark.slow
+def test_a_second_train_on_a_running_run_is_refused_and_the_first_finishes_whole(tmp_path, capsys):
+    """Two real writers: while one `tsgan train` runs, another `train --overwrite` on its
+    directory is refused with its pid, and the first's run is whole when it ends."""
+    import time
+
+    run = tmp_path / "run"
+    first = subprocess.Popen(
+        [*tsgan_command(), "train", "--demo", "--out", str(run), "--epochs", "600", "--no-gif"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = run / ".tsgan.lock"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and first.poll() is None:
+        if lock.is_file() and lock.read_text().strip() == str(first.pid):
+            break
+        time.sleep(0.05)
+    assert first.poll() is None, "the first run ended before the second could try"
+    assert main(["train", "--demo", "--out", str(run), "--overwrite", "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"is in use by process {first.pid}" in err and err.count("\n") == 1, err
+    _, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err
+    summary = json.loads((run / "run.json").read_text())
+    assert summary["status"] == "finished" and summary["epochs_completed"] == 600
+    assert tsgan_loads(run / "model.keras")
+
+
+def tsgan_loads(path) -> bool:
+    from tsgan.model import load_model
+
+    return load_model(path).generate(2, seed=0).shape == (2, 24)

@@ -531,3 +531,18 @@ def test_a_dst_normalised_file_of_another_market_keeps_its_days(tmp_path):
     assert curves.attrs["dst_days"] == ["2023-03-12", "2023-11-05"]
     assert any("DST-normalised" in note for note in prices.attrs["notes"])
     assert curves.loc["2023-11-05", "h01"] == 30 + 1 + pd.Timestamp("2023-11-05").day_of_year % 7
+
+
+def test_utf16_and_legacy_code_page_files_are_read(tmp_path):
+    """Excel's "Unicode text" (UTF-16 with its BOM) and a CP850 header are read, not called
+    binary or undecodable."""
+    hours = "".join(
+        f"2024-03-{d:02d} {h:02d}:00,{40 + h}.5\n" for d in range(1, 3) for h in range(24)
+    )
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(("time,price\n" + hours).encode("utf-16"))
+    cp850 = tmp_path / "cp850.csv"
+    cp850.write_bytes("zeit,preis \u00e4\u00fc\n".encode("cp850") + hours.encode())
+    for source in (utf16, cp850):
+        curves = daily_curves(load_prices(source))
+        assert curves.shape == (2, 24) and curves.iloc[0, 5] == 45.5, source
