@@ -21,7 +21,7 @@ from tsgan.atomic import atomic_path, write_atomic
 from tsgan.model import PriceGAN, load_model
 from tsgan.runlock import is_lock
 from tsgan.settings import RunError, TrainConfig
-from tsgan.signals import Terminated, sigterm_raises  # noqa: F401  (their old home)
+from tsgan.signals import Terminated
 
 RUN_FILES = (
     "model.keras",

@@ -34,7 +34,6 @@ from tsgan.rundir import (
     PREVIOUS,
     Checkpoint,
     StopOnSignal,
-    Terminated,
     _defer_signals,
     check_run_dir,
     prepare_run_dir,
@@ -44,6 +43,7 @@ from tsgan.rundir import (
 )
 from tsgan.runlock import run_lock
 from tsgan.settings import CHECKPOINT_SECONDS, RunError, TrainConfig, default_epochs
+from tsgan.signals import Terminated
 
 logger = logging.getLogger(__name__)
 

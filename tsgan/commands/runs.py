@@ -50,7 +50,8 @@ def cmd_train(args) -> int:
         )
     config = _train_config(args)
     import_keras()
-    from tsgan.train import Terminated, train
+    from tsgan.signals import Terminated
+    from tsgan.train import train
 
     if not args.quiet:
         print(

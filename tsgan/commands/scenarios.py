@@ -155,7 +155,7 @@ def cmd_backtest(args) -> int:
     options = {name: getattr(args, name) for name in same}
     options["workers"] = workers
     options |= {"start": args.date_from, "end": args.date_to, "n": args.n_per_day}
-    from tsgan.rundir import Terminated, sigterm_raises
+    from tsgan.signals import Terminated, sigterm_raises
 
     try:
         with sigterm_raises():
