@@ -82,7 +82,6 @@ def main() -> None:
                     seed=seed,
                     others=others if not level else None,
                 )
-                r.pop("_samples")
                 r.pop("per_day")
                 r["eval_seconds"] = round(time.perf_counter() - t0, 1)
                 results[name] = r

@@ -70,7 +70,9 @@ def main() -> None:
         )
         train(config, progress=None, days=train_days.index)
         gan = keras.models.load_model(f"{tmp}/run/model.keras")
-    samples |= {f"tsgan seed 0, draw {g}": gan.generate(N, seed=g) for g in range(3)}
+    samples |= {
+        f"tsgan seed 0, draw {g}": gan.generate(N, seed=g, as_frame=False) for g in range(3)
+    }
     rows = {}
     for name, X in samples.items():
         rows[name] = spread(X, Y)

@@ -136,13 +136,12 @@ def run_protocol(
             wall = time.perf_counter() - start
             gan = keras.models.load_model(f"{tmp}/run/model.keras")
         results = evaluate_generator(
-            lambda m, s, gan=gan: gan.generate(m, seed=s),
+            lambda m, s, gan=gan: gan.generate(m, seed=s, as_frame=False),
             test_days,
             train_days,
             n=N_SCENARIOS,
             seed=0,
         )
-        results.pop("_samples")
         results["per_day"] = {  # 4 decimals: EUR/MWh of energy score, variogram units
             name: {key: [round(v, 4) for v in values] for key, values in scores.items()}
             for name, scores in results["per_day"].items()

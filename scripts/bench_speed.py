@@ -246,8 +246,10 @@ def compute_limit(loss: str, batch: int) -> dict:
 
 def sampling(curves, repeat: int) -> dict:
     gan = _adapted(curves)
-    gan.generate(1000, seed=0)
-    generate = best_of(lambda: _timed(lambda: gan.generate(1_000_000, seed=0)), repeat)
+    gan.generate(1000, seed=0, as_frame=False)
+    generate = best_of(
+        lambda: _timed(lambda: gan.generate(1_000_000, seed=0, as_frame=False)), repeat
+    )
     cond = tsgan.PriceGAN(condition="calendar+level", seed=0)
     cond.adapt(curves.to_numpy())
     dates = pd.date_range("2026-01-01", periods=365, freq="D")

@@ -155,7 +155,7 @@ def main() -> None:
             "shape_sd": {k: round(v, 2) for k, v in r["shape_sd"].items()},
             # mean absolute hour-to-hour change (EUR/MWh): jagged scenarios show here
             "roughness": {
-                k: round(roughness(s.reshape(-1, s.shape[-1])), 2) for k, s in r["_samples"].items()
+                k: round(roughness(s.reshape(-1, s.shape[-1])), 2) for k, s in r.samples.items()
             }
             | {"validation days": round(roughness(valid.to_numpy()), 2)},
         }

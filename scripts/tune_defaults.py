@@ -68,7 +68,7 @@ def main() -> None:
         )
         start = time.perf_counter()
         gan.fit(train, epochs=args.epochs, batch_size=64, verbose=0)
-        generated = gan.generate(1000, seed=0)
+        generated = gan.generate(1000, seed=0, as_frame=False)
         results[name] = {
             "train_s": round(time.perf_counter() - start, 1),
             "delta_es": round(delta_energy_score(generated, test), 3),

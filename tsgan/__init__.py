@@ -4,7 +4,30 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time each loads on first use
+    from tsgan.animation.callback import TrainingAnimation
+    from tsgan.animation.renderer import render_animation
+    from tsgan.callbacks import EpochProgress
+    from tsgan.data import (
+        DataError,
+        calendar_features,
+        daily_curves,
+        daily_panel,
+        demo_prices,
+        fetch_prices,
+        hour_columns,
+        load_inputs,
+        load_prices,
+    )
+    from tsgan.evaluation import evaluate_generator
+    from tsgan.model import PriceGAN, load_model
+    from tsgan.model.sampling import delivery_intervals, sample_scenarios
+    from tsgan.plotting import evaluation_figures
+    from tsgan.settings import ModelSettings, TrainConfig, default_epochs
 
 # Everything loads on first use: ``import tsgan`` costs milliseconds, the data layer (pandas,
 # holidays) comes with the first data function, TensorFlow with the first model, and the
@@ -43,7 +66,8 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    """The public names only (``__all__``), as ``from tsgan import *`` gives them."""
+    return sorted(__all__)
 
 
 class _RegisterWithKeras(importlib.abc.MetaPathFinder):
@@ -65,7 +89,13 @@ class _RegisterWithKeras(importlib.abc.MetaPathFinder):
         run = spec.loader.exec_module
 
         def run_and_register(module) -> None:
-            run(module)
+            from tsgan.startup import quiet_stderr, wants_tensorflow_logs
+
+            if wants_tensorflow_logs():
+                run(module)
+            else:
+                with quiet_stderr():  # TensorFlow's start-up chatter (see tsgan.startup)
+                    run(module)
             importlib.import_module("tsgan.model")
 
         spec.loader.exec_module = run_and_register
@@ -79,7 +109,7 @@ elif not any(isinstance(f, _RegisterWithKeras) for f in sys.meta_path):
 
 
 try:
-    __version__ = version("tsgan")
+    __version__ = _version("tsgan")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 

@@ -10,23 +10,26 @@ import keras
 import numpy as np
 
 from tsgan.model.gan import LOGS
+from tsgan.model.validation import VAL_LOGS
 
 logger = logging.getLogger(__name__)
+
+SHOWN = (*LOGS, *(f"val_{name}" for name in VAL_LOGS))  # the logs a progress line shows
 
 __all__ = ["EpochProgress", "TrainingHealth"]
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """Training progress: one updating line in a terminal, plain lines in a log.
+    """Training progress: one updating line in a terminal or notebook, plain lines in a log.
 
-    In a terminal it is Keras' own progress bar (``keras.utils.Progbar``, one line that
+    ``gan.fit(..., verbose=1)`` adds one. In a terminal or notebook it is Keras' own progress bar (``keras.utils.Progbar``, one line that
     updates: epoch, the losses, time per epoch and time left). In a log or CI, where an
     updating line would pile up, it writes a plain line for the first epoch, then at most
     one every ``every_seconds``, and the last.
 
     Args:
         write: where plain lines go (``print`` by default).
-        terminal: use the progress bar; None: when standard output is a terminal.
+        terminal: use the progress bar; None: in a terminal or a Jupyter kernel.
         every_seconds: the least time between two plain lines.
 
     Example:
@@ -46,10 +49,12 @@ class EpochProgress(keras.callbacks.Callback):
         self._clock = time.perf_counter
         self._start = self._clock()
         self._first_epoch, self._last_line = None, -float("inf")
-        terminal = sys.stdout.isatty() if self.terminal is None else self.terminal
+        terminal = self.terminal
+        if terminal is None:
+            terminal = sys.stdout.isatty() or "ipykernel" in sys.modules
         total = int(self.params.get("epochs") or 1)
         self._bar = (
-            keras.utils.Progbar(total, stateful_metrics=LOGS, unit_name="epoch")
+            keras.utils.Progbar(total, stateful_metrics=SHOWN, unit_name="epoch")
             if terminal
             else None
         )
@@ -58,7 +63,7 @@ class EpochProgress(keras.callbacks.Callback):
         logs = logs or {}
         total = int(self.params.get("epochs") or epoch + 1)
         if self._bar is not None:
-            self._bar.update(epoch + 1, values=[(k, float(logs[k])) for k in LOGS if k in logs])
+            self._bar.update(epoch + 1, values=[(k, float(logs[k])) for k in SHOWN if k in logs])
             self._shown = epoch + 1
             return
         now = self._clock()
@@ -71,7 +76,7 @@ class EpochProgress(keras.callbacks.Callback):
         self._last_line = now
         per_epoch = (now - self._after_first) / done if done else now - self._start
         left = per_epoch * (total - epoch - 1)
-        metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in LOGS if k in logs)
+        metrics = "  ".join(f"{k} {logs[k]:.4f}" for k in SHOWN if k in logs)
         width = len(str(total))
         eta = f"{int(left // 60)}:{int(left % 60):02d} left" if done else "(first epoch: tracing)"
         self.write(f"epoch {epoch + 1:>{width}}/{total}  {metrics}  {per_epoch:.3f} s/epoch  {eta}")

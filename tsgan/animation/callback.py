@@ -263,7 +263,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         if number in self._schedule or last:
             # The same seed every epoch: the same latent batch, so frames are comparable.
             days = self.model.generate(
-                self._n_all, seed=self.seed, conditions=self.conditions
+                self._n_all, seed=self.seed, conditions=self.conditions, as_frame=False
             )  # EUR/MWh
             shares = None
             if self._bins is not None:

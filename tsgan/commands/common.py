@@ -3,10 +3,7 @@ written atomically, models loaded with one clear line."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
 from pathlib import Path
 
 logger = logging.getLogger("tsgan")
@@ -16,30 +13,15 @@ class CliError(Exception):
     """A problem to report in one line, exit code 2."""
 
 
-@contextlib.contextmanager
-def quiet_stderr():
-    """Silence the C++ start-up chatter TensorFlow writes to fd 2 while it is imported."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def import_keras():
-    with quiet_stderr():
-        import keras
-        import tensorflow as tf
+    """Keras and TensorFlow, imported without TensorFlow's start-up chatter."""
+    from tsgan.startup import import_tensorflow
 
-        import tsgan.model  # noqa: F401
+    import_tensorflow()
+    import keras
 
-        tf.config.list_physical_devices()  # device discovery logs its CUDA probing here
+    import tsgan.model  # noqa: F401
+
     return keras
 
 

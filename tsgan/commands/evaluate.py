@@ -61,7 +61,11 @@ def _evaluate(args) -> int:
         return _evaluate_conditional(gan, run, test, train, args, data_credit(test_prices))
     try:
         results = evaluate_generator(
-            lambda m, s: gan.generate(m, seed=s), test, train, n=args.n, seed=args.seed
+            lambda m, s: gan.generate(m, seed=s, as_frame=False),
+            test,
+            train,
+            n=args.n,
+            seed=args.seed,
         )
     except ValueError as err:  # too few test days
         raise CliError(str(err)) from None

@@ -63,7 +63,8 @@ def daily_curves(
         that were interpolated or averaged.
 
     Raises:
-        DataError: no complete day, or 15-minute curves asked of hourly prices.
+        DataError: no complete day, 15-minute curves asked of hourly prices, or a DataFrame
+            given (the error names its columns: pass one).
 
     Example:
         >>> idx = pd.date_range("2024-03-30", "2024-04-01", freq="h", tz="Europe/Berlin",
@@ -72,6 +73,16 @@ def daily_curves(
         >>> curves.shape, float(curves.loc["2024-03-31", "h02"])
         ((2, 24), 25.5)
     """
+    if isinstance(prices, pd.DataFrame):
+        columns = [str(c) for c in prices.columns]
+        example = next(
+            (c for c in columns if "price" in c.lower()), columns[0] if columns else "price"
+        )
+        raise DataError(
+            f"daily_curves takes a Series of prices, not a DataFrame (columns: "
+            f"{', '.join(columns[:8]) or 'none'}): pass the price column, e.g. "
+            f"daily_curves(frame[{example!r}])"
+        )
     table = _curves(prices, freq=freq, tz=tz, dst=dst)
     _report_drops("daily_curves", table.attrs["dropped"], len(table) + len(table.attrs["dropped"]))
     return table

@@ -29,6 +29,7 @@ from tsgan.evaluation.metrics import (
     variogram_scores,
 )
 from tsgan.evaluation.report import (
+    Evaluation,
     diebold_mariano,
     evaluate_generator,
     report_markdown,
@@ -39,6 +40,7 @@ from tsgan.evaluation.report import (
 __all__ = [
     "BASELINES",
     "METRICS",
+    "Evaluation",
     "analog_baselines",
     "analog_days",
     "bootstrap",

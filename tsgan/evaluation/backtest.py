@@ -91,7 +91,7 @@ def day_scores(scenarios: np.ndarray, realized: np.ndarray) -> pd.DataFrame:
             {
                 "es": float(energy_terms(X, y[None])[0][0]),
                 "vs": float(variogram_scores(X, y[None])[0]),
-                "crps": float(crps_per_hour(X, y[None]).mean()),
+                "crps": float(crps_per_hour(X, y[None], as_frame=False).mean()),
                 "mae": float(np.abs(np.median(X, axis=0) - y).mean()),
                 "cover50": float(((y >= lo50) & (y <= hi50)).mean()),
                 "cover90": float(((y >= lo90) & (y <= hi90)).mean()),

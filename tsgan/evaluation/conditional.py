@@ -19,7 +19,13 @@ import pandas as pd
 from tsgan.data.calendar import DAY_TYPES, SEASONS, day_types, seasons
 from tsgan.evaluation.baselines import gaussian_copula
 from tsgan.evaluation.metrics import crps_per_hour, energy_terms, variogram_scores
-from tsgan.evaluation.report import dm_tests, run_header, stratified_halves, write_results
+from tsgan.evaluation.report import (
+    Evaluation,
+    dm_tests,
+    run_header,
+    stratified_halves,
+    write_results,
+)
 
 # generate(dates, levels or None, n_per_day, seed) -> (len(dates), n_per_day, n_steps) EUR/MWh
 DayGenerate = Callable[[pd.DatetimeIndex, np.ndarray | None, int, int], np.ndarray]
@@ -127,7 +133,7 @@ def per_day_scores(scenarios: np.ndarray, test: np.ndarray) -> dict[str, np.ndar
     for t, (X, y) in enumerate(zip(scenarios, test, strict=True)):
         out["es"][t] = energy_terms(X, y[None])[0][0]
         out["vs"][t] = variogram_scores(X, y[None])[0]
-        out["crps"][t] = crps_per_hour(X, y[None]).mean()
+        out["crps"][t] = crps_per_hour(X, y[None], as_frame=False).mean()
     return out
 
 
@@ -176,9 +182,10 @@ def evaluate_conditional(
         others: more day generators to compare (e.g. an unconditional model).
 
     Returns:
-        A JSON-ready dict (``scores``, ``diebold_mariano``, ``by_day_type``, ``by_season``,
-        ``profile_difference``, ``level_error``, ``shape_sd``, ``per_day``) and, under
-        ``_samples``, the scenarios of every column.
+        An :class:`~tsgan.evaluation.report.Evaluation`: a JSON-ready dict (``scores``,
+        ``diebold_mariano``, ``by_day_type``, ``by_season``, ``profile_difference``,
+        ``level_error``, ``shape_sd``, ``per_day``; ``to_frame()``: the scores as a
+        DataFrame), and the scenarios of every column as ``samples``.
 
     Example:
         >>> days = pd.date_range("2024-01-01", "2024-12-31")
@@ -229,8 +236,7 @@ def evaluate_conditional(
             "median_relative": float(np.median(rel)),
             "max_relative": float(rel.max()),
         }
-    result["_samples"] = samples
-    return result
+    return Evaluation(result, samples=samples, table="scores")
 
 
 def _group_means(per_day: dict, names: list[str], groups: np.ndarray, labels) -> dict:
@@ -389,7 +395,7 @@ def write_conditional_report(results: dict, test: pd.DataFrame, out: str | Path,
         if len(where):
             i = where[len(where) // 2]
             label = f"{dates[i]:%a %Y-%m-%d} ({DAY_TYPES[t]}, {SEASONS[s]})"
-            panels.append((label, results["_samples"]["model"][i], test.to_numpy()[i]))
+            panels.append((label, results.samples["model"][i], test.to_numpy()[i]))
     if panels:
         save_figure(fan_chart_figure(panels), out / "fan_charts.png")
     return out

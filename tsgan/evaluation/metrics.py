@@ -1,14 +1,18 @@
 """Scores between generated curves X (m × d) and held-out real curves Y (n × d).
 
-Every function takes plain arrays in EUR/MWh and returns floats or arrays. "Lower is
+Every function takes plain arrays in EUR/MWh and returns floats or arrays (per hour: a
+Series indexed by hour, or the array with ``as_frame=False``). "Lower is
 better" unless said otherwise; each docstring gives what a perfect generator scores.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy.spatial.distance import cdist, pdist
 from scipy.stats import ks_2samp, spearmanr
+
+from tsgan.data.curves import hour_columns
 
 ArrayLike = np.ndarray | list
 
@@ -113,15 +117,19 @@ def resampling_excess(train: ArrayLike, *, p: float = 0.5) -> dict[str, float]:
     }
 
 
-def crps_per_hour(X: ArrayLike, Y: ArrayLike) -> np.ndarray:
+def crps_per_hour(X: ArrayLike, Y: ArrayLike, *, as_frame: bool = True) -> pd.Series | np.ndarray:
     """Mean CRPS of the generated marginal of each hour over the test days (EUR/MWh).
 
     CRPS(F, y) = E|x − y| − ½ E|x − x'|, computed exactly for the ensemble (sorted form).
-    Returns one value per hour; a perfect generator scores the noise floor.
+    Returns one value per hour, a Series indexed ``h00..h23`` (``q00..q95`` for
+    quarter-hours; ``as_frame=False``: the array); a perfect generator scores the noise floor.
 
     Example:
-        >>> crps_per_hour([[0.0], [2.0]], [[1.0]]).tolist()  # E|x−y| = 1, ½E|x−x'| = 0.5
+        >>> crps_per_hour([[0.0], [2.0]], [[1.0]], as_frame=False).tolist()  # 1 - ½ · 1
         [0.5]
+        >>> x = np.zeros((2, 24))
+        >>> float(crps_per_hour(x + [[0.0], [2.0]], x[:1] + 1.0)["h05"])
+        0.5
     """
     X, Y = _as2d(X), _as2d(Y)
     m = X.shape[0]
@@ -138,7 +146,9 @@ def crps_per_hour(X: ArrayLike, Y: ArrayLike) -> np.ndarray:
         below = k * y - csum[k]
         above = (csum[-1] - csum[k]) - (m - k) * y
         out[h] = np.mean((below + above) / m) - 0.5 * spread[h]
-    return out
+    if not as_frame or X.shape[1] not in (24, 96):
+        return out
+    return pd.Series(out, index=pd.Index(hour_columns(X.shape[1]), name="hour"), name="crps")
 
 
 def rbf_bandwidths(
@@ -358,7 +368,7 @@ def score(
         "delta_es": delta_energy_score(X, Y),
         "shape_delta_es": delta_energy_score(demean(X), demean(Y)),
         "variogram_score": float(variogram_scores(X, Y).mean()),
-        "crps_mean": float(crps_per_hour(X, Y).mean()),
+        "crps_mean": float(crps_per_hour(X, Y, as_frame=False).mean()),
         "mmd2": mmd2(X, Y, bandwidths),
         "spearman_gap": spearman_gap(X, Y),
         "max_ks": max_ks(X, Y),

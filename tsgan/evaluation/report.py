@@ -26,6 +26,44 @@ from tsgan.evaluation.metrics import (
 Generate = Callable[[int, int], np.ndarray]
 
 
+class Evaluation(dict):
+    """An evaluation's results: a dict of JSON types only (``json.dumps`` takes it as it
+    is), the generated curves beside it as ``samples`` (name → array; not in the dict), and
+    its score tables as DataFrames (``to_frame``).
+
+    Example:
+        >>> r = Evaluation({"scores": {"model": {"es": 1.0}, "naive": {"es": 2.0}}},
+        ...                samples={}, table="scores")
+        >>> r.to_frame()["es"].tolist(), json.dumps(r)
+        ([1.0, 2.0], '{"scores": {"model": {"es": 1.0}, "naive": {"es": 2.0}}}')
+    """
+
+    def __init__(self, results: dict, *, samples: dict[str, np.ndarray], table: str) -> None:
+        super().__init__(results)
+        self.samples = samples
+        self.table = table
+
+    def to_frame(self, view: str | None = None) -> pd.DataFrame:
+        """A score table: a row per generator (index ``generator``), a column per score.
+
+        Args:
+            view: which table (default: the main one: ``"matched"`` for
+                :func:`evaluate_generator`, ``"scores"`` for a conditional evaluation;
+                ``"full"`` is the generator evaluation's other view). A score given as a
+                mean ± sd over splits is two columns, ``NAME`` and ``NAME_sd``.
+        """
+        rows = {}
+        for name, scores in self[view or self.table].items():
+            row = {}
+            for key, value in scores.items():
+                if isinstance(value, dict) and "mean" in value:
+                    row[key], row[f"{key}_sd"] = value["mean"], value.get("sd")
+                else:
+                    row[key] = value
+            rows[name] = row
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("generator")
+
+
 def stratified_halves(
     dates: pd.DatetimeIndex, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +191,8 @@ def evaluate_generator(
         seed: the seed of everything random here.
 
     Returns:
-        A JSON-ready dict: ``full``, ``matched``, ``diebold_mariano`` (the model against
+        An :class:`Evaluation`: a JSON-ready dict (``to_frame()``: the matched view as a
+        DataFrame; ``samples["model"]``: the generated curves): ``full``, ``matched``, ``diebold_mariano`` (the model against
         each baseline), ``diebold_mariano_bootstrap`` (the bootstrap of training days against
         the other baselines: what resampling real days reaches), ``diebold_mariano_ideal``
         (the same for an ideal generator of the training days' distribution: the bootstrap's
@@ -175,7 +214,7 @@ def evaluate_generator(
     samplers = {name: make(T) for name, make in BASELINES.items()}
 
     full, per_day = {}, {}
-    X = generate(n, seed)
+    X = np.asarray(generate(n, seed), dtype=float)  # an array, or a DataFrame of curves
     candidates = {"model": X} | {name: s(n, rng) for name, s in samplers.items()}
     for name, sample in candidates.items():
         full[name] = score(sample, Y, T, bandwidths=bandwidths, seed=seed)
@@ -197,7 +236,13 @@ def evaluate_generator(
         A, B = Y[a], Y[b]
         rows["floor"].append(score(A, B, T, bandwidths=bandwidths, seed=seed + k))
         rows["model"].append(
-            score(generate(len(A), seed + 1 + k), B, T, bandwidths=bandwidths, seed=seed + k)
+            score(
+                np.asarray(generate(len(A), seed + 1 + k), dtype=float),
+                B,
+                T,
+                bandwidths=bandwidths,
+                seed=seed + k,
+            )
         )
         for name, s in samplers.items():
             rows[name].append(score(s(len(A), rng), B, T, bandwidths=bandwidths, seed=seed + k))
@@ -211,7 +256,7 @@ def evaluate_generator(
     facts = {"real (test)": stylized_facts(Y), "model": stylized_facts(X)} | {
         name: stylized_facts(candidates[name]) for name in samplers
     }
-    return {
+    results = {
         **run_header(test, train, n_generated=n, splits=splits, seed=seed),
         "full": full,
         "matched": matched,
@@ -224,8 +269,8 @@ def evaluate_generator(
             for name, scores in per_day.items()
         },
         "stylized_facts": facts,
-        "_samples": {"model": X},
     }
+    return Evaluation(results, samples={"model": X}, table="matched")
 
 
 def report_markdown(
@@ -321,8 +366,7 @@ def write_results(results: dict, out: str | Path, markdown: str) -> Path:
     samples) and ``report.md`` into it, each atomically."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    clean = {k: v for k, v in results.items() if not k.startswith("_")}
-    write_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
+    write_atomic(out / "metrics.json", json.dumps(results, indent=2) + "\n")
     write_atomic(out / "report.md", markdown)
     return out
 
@@ -339,6 +383,6 @@ def write_report(
     from tsgan.plotting import evaluation_figures, save_figure
 
     out = write_results(results, out, report_markdown(results, title=title, credit=credit))
-    for name, fig in evaluation_figures(test.to_numpy(), results["_samples"]["model"]).items():
+    for name, fig in evaluation_figures(test.to_numpy(), results.samples["model"]).items():
         save_figure(fig, out / f"{name}.png")
     return out

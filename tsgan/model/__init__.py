@@ -1,6 +1,12 @@
 """The model: PriceGAN (the game), its networks, price transform, conditions, fused epoch,
 sampling and saving, one module each."""
 
+from tsgan.startup import import_tensorflow
+
+import_tensorflow()  # before Keras: TensorFlow's start-up chatter kept out of the way
+
+# ruff: noqa: E402
+
 from tsgan.model.gan import LOGS, PriceGAN, discriminator_loss, generator_loss
 from tsgan.model.networks import build_discriminator, build_generator
 from tsgan.model.sampling import (

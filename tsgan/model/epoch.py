@@ -14,6 +14,22 @@ import pandas as pd
 from keras import ops
 
 from tsgan.data.curves import PRICE
+from tsgan.model.validation import is_dataset, split_last
+
+
+def _progress(kwargs: dict) -> dict:
+    """``fit``'s keywords with ``verbose`` 1/"auto"/2 turned into an :class:`EpochProgress`
+    (Keras' own bar would show "1/1" for every fused epoch)."""
+    verbose = kwargs.get("verbose", "auto")
+    if verbose not in (1, 2, "auto", True):
+        return kwargs
+    from tsgan.callbacks import EpochProgress
+
+    callbacks = list(kwargs.get("callbacks") or [])
+    if not any(isinstance(c, EpochProgress) for c in callbacks):
+        line_per_epoch = {"terminal": False, "every_seconds": 0.0} if verbose == 2 else {}
+        callbacks.append(EpochProgress(**line_per_epoch))
+    return {**kwargs, "verbose": 0, "callbacks": callbacks}
 
 
 class FusedEpochs:
@@ -28,21 +44,38 @@ class FusedEpochs:
         conditions itself (its date; with the level, the curve's mean). With raw
         ``condition_dim`` conditions, ``x`` is ``(curves, conditions)``.
 
-        A ``tf.data.Dataset``, ``steps_per_epoch``, validation data or a distribution
-        strategy take the per-batch path; only a conditional model's jitters are drawn for
-        the whole set at once in the fused path (one shift per day and epoch, as per batch,
-        in another order of the random stream).
+        ``validation_data`` takes held-out days in the form of ``x``;
+        ``validation_split`` holds out the last part of ``x`` (its last days, before
+        shuffling, as Keras does); either logs ``val_*`` scores (:meth:`evaluate`).
+        ``verbose`` 1 (or ``"auto"``) shows :class:`tsgan.EpochProgress` (one updating line
+        in a terminal or notebook, instead of Keras' bar per epoch), 2 a line per epoch.
+
+        A ``tf.data.Dataset``, ``steps_per_epoch`` or a distribution strategy take the
+        per-batch path; only a conditional model's jitters are drawn for the whole set at
+        once in the fused path (one shift per day and epoch, as per batch, in another order
+        of the random stream).
         """
         import tensorflow as tf
 
         if not self.compiled:
             self.compile()
+        kwargs = _progress(kwargs)
         x = self._training_arrays(x)
+        held_out = kwargs.pop("validation_data", None)
+        split = kwargs.pop("validation_split", 0.0)
+        if held_out is not None:
+            held_out = self._held_out(held_out)
+        elif split and isinstance(x, (np.ndarray, tuple)):
+            x, held_out = split_last(x, split)
+        elif split:  # a Dataset: Keras says why it cannot split one
+            kwargs["validation_split"] = split
+        if held_out is not None:  # a 1-tuple: Keras reads a pair as (x, y)
+            kwargs["validation_data"] = held_out if is_dataset(held_out) else (held_out,)
         arrays = x if isinstance(x, tuple) else (x,)
         fused = (
             y is None
             and all(isinstance(a, np.ndarray) for a in arrays)
-            and not set(kwargs) & {"steps_per_epoch", "validation_data", "validation_split"}
+            and not set(kwargs) & {"steps_per_epoch", "validation_split"}
             # replicas synchronise per batch: a distribution strategy keeps per-batch steps
             and self._distribute_strategy is None
             and not tf.distribute.has_strategy()
@@ -65,8 +98,9 @@ class FusedEpochs:
         finally:
             self.steps_per_execution = per_execution
 
-    def _training_arrays(self, x):
-        """Curves (and conditions) as float32 arrays, checked, the transform fitted.
+    def _training_arrays(self, x, *, adapt: bool = True):
+        """Curves (and conditions) as float32 arrays, checked, the transform fitted
+        (``adapt=False``: held-out days, encoded with what training fitted).
 
         A daily panel (:func:`tsgan.data.daily_panel`: prices and inputs side by side)
         trains on its complete price days; a forecast model encodes each day from the days
@@ -86,7 +120,7 @@ class FusedEpochs:
         for part in x if isinstance(x, (tuple, list)) else (x,):  # curves (and conditions)
             if isinstance(part, np.ndarray) and not np.isfinite(part).all():
                 raise ValueError("fit: curves or conditions contain NaN or infinite values")
-        if not self.transform.is_adapted:
+        if adapt and not self.transform.is_adapted:
             curves = x[0] if isinstance(x, (tuple, list)) else x
             if not isinstance(curves, np.ndarray):
                 raise ValueError("fit: call adapt(curves) first when x is not an array of curves")
@@ -98,12 +132,15 @@ class FusedEpochs:
                     "of curves indexed by delivery day"
                 )
             levels = x.mean(axis=1) if self.conditions.level is not None else None
-            if panel is not None and self.conditions.needs_data:
+            if adapt and panel is not None and self.conditions.needs_data:
                 self.conditions.adapt(panel)
             conditions = self.conditions.encode(dates, levels, panel, missing="nan")
             known = ~np.isnan(conditions).any(axis=1)  # days whose history the panel holds
             if not known.any():
-                raise ValueError("fit: no training day has the days before it in the data")
+                raise ValueError(
+                    f"fit: no {'training' if adapt else 'held-out'} day has the days before "
+                    "it in the data"
+                )
             x = (x[known].astype("float32"), conditions[known])
         return x.astype("float32") if isinstance(x, np.ndarray) else x
 

@@ -21,6 +21,7 @@ from tsgan.model.networks import build_discriminator, build_generator
 from tsgan.model.sampling import Sampling
 from tsgan.model.saving import Saving
 from tsgan.model.transform import PriceTransform, impose_level
+from tsgan.model.validation import Validation
 from tsgan.resources import check_fits
 from tsgan.settings import LEARNING_RATES, ModelSettings
 
@@ -76,14 +77,16 @@ def _apply_gradients(optimizer, tape, loss, net) -> None:
 
 
 @keras.saving.register_keras_serializable(package="tsgan")
-class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
+class PriceGAN(Saving, FusedEpochs, Sampling, Validation, keras.Model):
     """A GAN for daily price curves (``n_days × n_steps`` in EUR/MWh), the price transform
     and the conditions included.
 
     ``fit`` tracks ``d_loss``, ``g_loss`` and the critic's mean verdict on real and generated
     days, ``d_real`` and ``d_fake`` (probabilities for ``"bce"``, critic values for
-    ``"wgan-gp"``). ``fit`` fits the price transform (:meth:`adapt`) when needed;
-    ``generate`` returns EUR/MWh.
+    ``"wgan-gp"``); with ``validation_data`` or ``validation_split`` also their values on the
+    held-out days and the energy distance of generated to held-out days, as ``val_*``
+    (``evaluate`` gives the same scores). ``fit`` fits the price transform (:meth:`adapt`)
+    when needed; ``generate`` returns EUR/MWh.
 
     Args:
         settings: a :class:`tsgan.settings.ModelSettings`; or give its fields as keyword
@@ -136,6 +139,7 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
         self._sample_fn = None  # generate's compiled call, made on first use
         self._noise = None  # generate's last seeded noise: ((n, seed), tensor)
         self.trackers = [keras.metrics.Mean(name=name) for name in LOGS]
+        self._make_val_trackers()
         self.built = True
 
     def compile(
@@ -173,7 +177,9 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
 
     @property
     def metrics(self) -> list:
-        return [] if self._epoch_plan is not None else self.trackers  # fit resets them
+        # the fused epoch returns its logs itself: fit's trackers are used per batch only
+        fit = [] if self._epoch_plan is not None else self.trackers
+        return [*fit, *self.val_trackers]
 
     def adapt(self, curves) -> None:
         """Fit the price transform to training curves in EUR/MWh, ``(n_days, n_steps)``."""
@@ -236,26 +242,26 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
             self._update_ema()
         return g_loss
 
-    def _fake(self, batch, conditions):
+    def _fake(self, batch, conditions, training: bool = True):
         """Generated days in the generator's space: noise (+ conditions) → generator; with
         a level condition each day's mean price is imposed."""
         z = keras.random.normal((batch, self.settings.latent_dim), seed=self.seed_generator)
         noise = z if conditions is None else ops.concatenate([z, conditions], axis=-1)
-        fake = self.generator(noise, training=True)  # (B, n)
+        fake = self.generator(noise, training=training)  # (B, n)
         if self.conditions is None or self.conditions.level is None:
             return fake
         eur = impose_level(self.transform.inverse(fake), self.conditions.levels(conditions))
         return self.transform.forward(eur)
 
-    def _critic(self, curves, conditions):
+    def _critic(self, curves, conditions, training: bool = True):
         """The critic's verdict, ``pac`` days packed per input:
         (B, n) [+ (B, c)] → (B/pac, pac·(n+c)) → (B/pac, 1)."""
         s = self.settings
         x = curves if conditions is None else ops.concatenate([curves, conditions], axis=-1)
         packed = ops.reshape(x, (-1, s.pac * (s.n_steps + s.condition_dim)))
-        return self.discriminator(packed, training=True)
+        return self.discriminator(packed, training=training)
 
-    def _gradient_penalty(self, real, fake, conditions):
+    def _gradient_penalty(self, real, fake, conditions, training: bool = True):
         """WGAN-GP's penalty: the mean of (‖∇D‖ − 1)² at random points between real and
         generated days (a U(0, 1) weight per day), one gradient norm per packed input."""
         import tensorflow as tf
@@ -264,7 +270,7 @@ class PriceGAN(Saving, FusedEpochs, Sampling, keras.Model):
         mixed = real + alpha * (fake - real)
         with tf.GradientTape() as tape:
             tape.watch(mixed)
-            critic = self._critic(mixed, conditions)
+            critic = self._critic(mixed, conditions, training)
         grad = tape.gradient(critic, mixed)
         grad = ops.reshape(grad, (-1, self.settings.pac * self.settings.n_steps))
         norm = ops.sqrt(ops.sum(ops.square(grad), axis=-1) + 1e-12)  # no NaN gradient at 0

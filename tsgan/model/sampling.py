@@ -32,23 +32,30 @@ class Sampling:
         seed: int | None = None,
         conditions: np.ndarray | None = None,
         batch_size: int = 65536,
-    ) -> np.ndarray:
-        """Generate ``n`` daily curves in EUR/MWh, shape ``(n, n_steps)``, float64.
+        as_frame: bool = True,
+    ) -> pd.DataFrame | np.ndarray:
+        """Generate ``n`` daily curves in EUR/MWh: a DataFrame of ``n`` rows (index
+        ``scenario``) and columns ``h00..h23`` (``q00..q95`` for quarter-hours), float64.
 
         The same ``seed`` and weights give the same curves; the EMA weights are used when
         ``ema`` is on, and a level-conditioned model's days have their level as mean.
+        Scenarios for delivery days (their dates, conditions and DST hours handled) come
+        from :func:`tsgan.sample_scenarios`.
 
         Args:
             n: number of curves.
             seed: seed of the noise (None: the model's own seed generator moves on).
             conditions: ``(n, condition_dim)`` conditions when the model is conditional.
             batch_size: curves per compiled call (it bounds the memory, not the result).
+            as_frame: False: the ``(n, n_steps)`` array instead (no copy, for speed).
 
         Example:
             >>> from tsgan import PriceGAN
             >>> gan = PriceGAN(latent_dim=4, generator_units=(8,), discriminator_units=(8,))
             >>> gan.adapt(np.random.default_rng(0).normal(80, 30, (100, 24)))
-            >>> bool((gan.generate(3, seed=1) == gan.generate(3, seed=1)).all())
+            >>> gan.generate(3, seed=1).columns[:3].tolist()
+            ['h00', 'h01', 'h02']
+            >>> bool((gan.generate(3, seed=1, as_frame=False) == gan.generate(3, seed=1).to_numpy()).all())
             True
         """
         if not self.transform.is_adapted:
@@ -80,7 +87,12 @@ class Sampling:
         if self.conditions is not None and self.conditions.level is not None and n:
             level = ops.convert_to_numpy(self.conditions.levels(conditions)).astype("float64")
             out = impose_level(out, level, xp=np)  # exactly, in float64
-        return out
+        if not as_frame:
+            return out
+        index = pd.RangeIndex(n, name="scenario")
+        return pd.DataFrame(
+            out, index=index, columns=hour_columns(self.settings.n_steps), copy=False
+        )
 
     def _draw_noise(self, n: int, seed: int | None):
         """``(n, latent_dim)`` standard normal noise. An int seed is a stateless draw, the
@@ -259,7 +271,7 @@ def sample_scenarios(
             )
         if levels is not None:
             raise ValueError("this model was trained without conditions: it takes no price level")
-        frame = pd.DataFrame(model.generate(n_per_day, seed=seed), columns=columns)
+        frame = pd.DataFrame(model.generate(n_per_day, seed=seed, as_frame=False), columns=columns)
         frame.insert(0, "scenario", np.arange(1, n_per_day + 1))
         return frame
     if model.conditions is None:
@@ -345,7 +357,7 @@ def scenario_array(
     index = _normalized(dates)
     conditions = model.encode_conditions(index, _levels_for(index, levels), data)  # (D, c)
     repeated = np.repeat(conditions, n_per_day, axis=0)  # (D·n, c)
-    curves = model.generate(len(repeated), seed=seed, conditions=repeated)
+    curves = model.generate(len(repeated), seed=seed, conditions=repeated, as_frame=False)
     curves = curves.reshape(len(index), n_per_day, model.settings.n_steps)
     broken = ~np.isfinite(curves).all(axis=(1, 2))
     if broken.any():  # never a NaN price written without a word
@@ -372,7 +384,8 @@ def day_generator(model):
     def generate(dates, levels, n, seed):
         if model.conditions is None:
             return np.broadcast_to(
-                model.generate(n, seed=seed), (len(dates), n, model.settings.n_steps)
+                model.generate(n, seed=seed, as_frame=False),
+                (len(dates), n, model.settings.n_steps),
             )
         return scenario_array(model, dates, n_per_day=n, levels=levels, seed=seed)
 
