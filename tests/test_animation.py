@@ -82,7 +82,7 @@ def test_the_callback_draws_the_paced_epochs(curves, tmp_path):
     stored = np.load(tmp_path / "samples.npz")
     assert stored["dist_shares"].shape[:3] == (8, 1, 2)
     # the histograms are those of the model's days at that epoch: the last one is now's
-    days = gan.generate(500, seed=0)
+    days = gan.generate(500, seed=0, as_frame=False)
     np.testing.assert_allclose(
         stored["dist_shares"][-1, 0], stat_shares(days, stored["dist_bins"]), atol=1e-6
     )

@@ -336,7 +336,10 @@ def test_a_tiny_conditional_model_tells_day_types_apart(seed):
     def profiles(gan, dates):
         return [
             gan.generate(
-                400, seed=1, conditions=np.repeat(gan.encode_conditions([d]), 400, 0)
+                400,
+                seed=1,
+                conditions=np.repeat(gan.encode_conditions([d]), 400, 0),
+                as_frame=False,
             ).mean(0)
             for d in dates
         ]
@@ -358,7 +361,7 @@ def test_a_tiny_conditional_model_tells_day_types_apart(seed):
     blind = PriceGAN(**kw)
     blind.compile()
     blind.fit(curves, epochs=40, batch_size=32, verbose=0)
-    same = blind.generate(400, seed=1).mean(0)
+    same = blind.generate(400, seed=1, as_frame=False).mean(0)
     assert max(np.sqrt(np.mean((same - r) ** 2)) for r in (workday_real, sunday_real)) >= 0.3 * gap
 
 

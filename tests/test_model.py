@@ -51,7 +51,7 @@ def test_fit_tracks_finite_losses(curves, loss):
 def test_shapes_and_units(curves):
     gan = tiny(pac=2)
     gan.fit(curves, epochs=1, batch_size=32, verbose=0)
-    out = gan.generate(7, seed=0)
+    out = gan.generate(7, seed=0, as_frame=False)
     assert out.shape == (7, 24) and out.dtype == np.float64
     assert gan.generator.output_shape == (None, 24)
     assert gan.discriminator.input_shape == (None, 48)  # pac=2
@@ -90,7 +90,7 @@ def test_a_linear_output_model_trains_generates_within_the_bound_and_reloads(cur
     gan = PriceGAN(**TINY, output_activation="linear")
     gan.compile()
     gan.fit(curves, epochs=2, batch_size=32, verbose=0)
-    out = gan.generate(2000, seed=3)
+    out = gan.generate(2000, seed=3, as_frame=False)
     bound = float(keras.ops.convert_to_numpy(gan.transform.bound))
     assert np.isfinite(out).all()
     assert np.abs(np.asarray(gan.transform.forward(out))).max() <= bound * (1 + 1e-5)
@@ -383,7 +383,7 @@ def test_learns_two_daily_shapes():
     gan = PriceGAN(latent_dim=8, generator_units=(64, 64), discriminator_units=(64, 64), seed=1)
     gan.compile()
     gan.fit(curves, epochs=160, batch_size=64, verbose=0)
-    generated = gan.generate(2000, seed=0)
+    generated = gan.generate(2000, seed=0, as_frame=False)
     share, rmse = shape_mix(generated, curves)
     assert learned_both_shapes(generated, curves), (
         f"weekend share {share:.3f}, profile RMSE {rmse:.2f}"
@@ -446,7 +446,7 @@ def test_predict_and_call_give_prices_in_eur_per_mwh(curves):
     gan = tiny(ema=0.9)
     gan.fit(curves, epochs=2, batch_size=32, verbose=0)
     noise = keras.random.normal((50, TINY["latent_dim"]), seed=7)
-    expected = gan.generate(50, seed=7)
+    expected = gan.generate(50, seed=7, as_frame=False)
     np.testing.assert_allclose(gan.predict(noise, verbose=0), expected, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(gan(noise)), expected, rtol=1e-4, atol=1e-3

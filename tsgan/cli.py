@@ -22,13 +22,92 @@ from tsgan.settings import (
     flagged_fields,
 )
 
-EXIT_USAGE = 2
+EXIT_NONFINITE = 1  # a run stopped on non-finite losses (or could not write its files)
+EXIT_USAGE = 2  # bad input or usage
+EXIT_NETWORK = 3  # a download failed after its retries
+EXIT_INTERNAL = 70  # a bug of tsgan's (EX_SOFTWARE)
+
+# Two or three examples per subcommand, shown at the end of its help (the suite parses them)
+EXAMPLES = {
+    "data": [
+        "tsgan data ../shared/data/smard",
+        "tsgan data prices.csv --time-col time --price-col price --json",
+    ],
+    "fetch": [
+        "tsgan fetch --from 2024-01-01 --to 2024-12-31 -o de-lu-2024.parquet",
+        "tsgan fetch --zone AT --source smard --from 2025-01-01 --to 2025-01-31 -o - ",
+    ],
+    "train": [
+        "tsgan train --demo --epochs 300 -o runs/demo",
+        "tsgan train ../shared/data/energy_charts_de_lu --condition calendar -o runs/cal",
+        "tsgan train --resume runs/cal",
+    ],
+    "sample": [
+        "tsgan sample runs/demo -n 1000 -o scenarios.csv",
+        "tsgan sample runs/cal --dates 2025-02-10..2025-02-16 --n-per-day 200 --long -o -",
+        "tsgan sample runs/fc --dates 2017-06-01 --n-per-day 100 --data de.csv -o s.parquet",
+    ],
+    "evaluate": [
+        "tsgan evaluate runs/demo ../shared/data/smard -o reports/demo",
+        "tsgan evaluate runs/cal prices.csv --from 2025-01-01 --to 2025-03-31 -o reports/q1",
+    ],
+    "animate": [
+        "tsgan animate runs/demo --fps 24 -o runs/demo/fast.mp4",
+        "tsgan animate runs/a runs/b --label WGAN-GP --label BCE -o compare.gif",
+    ],
+    "backtest": [
+        "tsgan backtest de.csv --from 2016-04-03 --to 2016-06-30 -o backtests/q2",
+        "tsgan backtest de.csv --from 2016-04-03 --to 2017-12-31 --workers 2 -o bt --resume",
+    ],
+}
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Each option's help ends with its default (unless it says it), or "(required)"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or action.help == argparse.SUPPRESS:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        default = action.default
+        shown = not (default is None or default is False or default == argparse.SUPPRESS)
+        if shown and "default" not in text and not isinstance(action, _Switch):
+            if isinstance(default, (tuple, list)):
+                default = ",".join(map(str, default))
+            return f"{text} (default {default})".replace("%", "%%")
+        return text
+
+
+_Switch = (argparse._StoreTrueAction, argparse._StoreConstAction, argparse._VersionAction)
+
+
+class _Renamed(argparse.Action):
+    """An old flag name that still works, with a warning naming the new one."""
+
+    def __init__(self, option_strings, dest, *, new: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, help=argparse.SUPPRESS, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(
+            f"{parser.prog}: warning: {option_string} is deprecated; use {self.new}",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
+
 
 logger = logging.getLogger("tsgan")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (and exit code 2)."""
+    """argparse, but a usage error is one line (and exit code 2), each option's help shows
+    its default, and a subcommand's help ends with examples."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -76,9 +155,12 @@ def _setting_flags(p: argparse.ArgumentParser, names: list[str], *, dest=lambda 
         cli, choices = f.metadata["cli"], f.metadata.get("choices")
         kind = str(f.type).removesuffix(" | None")
         text = cli["help"]
-        given = f.default is not None and not isinstance(f.default, bool) and f.default != ""
+        default = f.default
+        if isinstance(default, (tuple, list)):
+            default = ",".join(map(str, default))
+        given = default is not None and not isinstance(default, bool) and default != ""
         if given and "default" not in text:
-            text += f" (default {f.default})"
+            text += f" (default {default})"
         if cli.get("positional"):
             p.add_argument(dest(name), nargs="*", metavar=cli["metavar"], help=text)
             continue
@@ -104,47 +186,83 @@ def _setting_flags(p: argparse.ArgumentParser, names: list[str], *, dest=lambda 
 LOOK = ["gif_size", "gif_theme", "gif_title", "gif_hold"]  # the animation's look
 
 
-def _shared_flags(p: argparse.ArgumentParser, *names: str, **defaults) -> None:
+def _shared_flags(
+    p: argparse.ArgumentParser, *names: str, required: str | None = None, **defaults
+) -> None:
     """The flags several subcommands share, each spelled once here (``defaults``: a default
-    for this subcommand, shown in its help)."""
+    for this subcommand, shown in its help; ``required``: said in their help instead)."""
     specs = {
-        "zone": (("--zone",), {"help": "bidding zone in multi-zone files (DE-LU, AT, FR...)"}),
+        "zone": (
+            ("--zone",),
+            {
+                "help": "bidding zone in multi-zone files, e.g. DE-LU, AT, FR (default: the only one)"
+            },
+        ),
         "tz": (
             ("--tz",),
             {"default": TIMEZONE, "help": f"the market's time zone (default {TIMEZONE})"},
         ),
         "seed": (
             ("--seed",),
-            {"type": seed_number, "default": 0, "help": "seed of the scenarios (default 0)"},
+            {"type": seed_number, "default": 0, "help": "seed of the scenarios"},
         ),
         "n": (
             ("-n", "--n"),
-            {"type": int, "help": "scenarios of a model without conditions"},
+            {
+                "type": int,
+                "metavar": "N",
+                "help": "scenarios of a model without conditions",
+            },
         ),
         "n_per_day": (
             ("--n-per-day",),
-            {"type": int, "metavar": "N", "help": "scenarios per date (a conditional model)"},
+            {
+                "type": int,
+                "metavar": "N",
+                "help": "scenarios per date of a conditional model",
+            },
         ),
-        "table_out": (("-o", "--out"), {"required": True, "help": ".csv or .parquet file"}),
+        "table_out": (
+            ("-o", "--out"),
+            {
+                "required": True,
+                "metavar": "FILE",
+                "help": ".csv or .parquet file; - : CSV to stdout",
+            },
+        ),
         "quiet": (("-q", "--quiet"), {"action": "store_true", "help": "no progress lines"}),
+        "debug": (
+            ("--debug",),
+            {
+                "action": "store_true",
+                "default": argparse.SUPPRESS,  # given before the subcommand, it stays
+                "help": "show tracebacks and library logs",
+            },
+        ),
     }
     for name in names:
         flags, kw = specs[name]
         if name in defaults:
-            kw = {
-                **kw,
-                "default": defaults[name],
-                "help": f"{kw['help']} (default {defaults[name]})",
-            }
+            kw = {**kw, "default": defaults[name]}
+        if required is not None:
+            kw = {**kw, "help": f"{kw['help']} ({required})"}
         p.add_argument(*flags, **kw)
 
 
+def _subcommand(sub, name: str, text: str) -> argparse.ArgumentParser:
+    """A subcommand's parser: its help, its examples at the end, ``--debug`` after it too."""
+    examples = "\n".join(f"  {line.strip()}" for line in EXAMPLES[name])
+    p = sub.add_parser(name, help=text, description=text, epilog=f"examples:\n{examples}")
+    _shared_flags(p, "debug")
+    return p
+
+
 def _add_data(sub) -> None:
-    p = sub.add_parser("data", help="load price files and report what is in them")
+    p = _subcommand(sub, "data", "load price files and report what is in them")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="file(s) or folder(s)")
     _shared_flags(p, "zone", "tz")
-    p.add_argument("--time-col", help="time column of a plain table")
-    p.add_argument("--price-col", help="price column of a plain table")
+    p.add_argument("--time-col", help="time column of a plain table (default: found by name)")
+    p.add_argument("--price-col", help="price column of a plain table (default: found by name)")
     p.add_argument("--sequence", help="ENTSO-E auction sequence (default: Sequence 1)")
     p.add_argument(
         "--decimal",
@@ -153,34 +271,59 @@ def _add_data(sub) -> None:
     )
     order = p.add_mutually_exclusive_group()
     order.add_argument(
-        "--dayfirst", action="store_const", const=True, help="dates like 01/02/2024 are dd/mm"
+        "--dayfirst",
+        action="store_const",
+        const=True,
+        help="dates like 01/02/2024 are dd/mm (default: from the values)",
     )
     order.add_argument(
         "--monthfirst", dest="dayfirst", action="store_const", const=False, help="... are mm/dd"
     )
     p.add_argument(
-        "--dst", choices=("interpolate", "drop"), default="interpolate", help="DST day policy"
+        "--dst",
+        choices=("interpolate", "drop"),
+        default="interpolate",
+        help="what to do with 23- and 25-hour days",
     )
+    p.add_argument("--json", action="store_true", help="the report as JSON, for scripts")
     p.set_defaults(func=commands.cmd_data)
 
 
 def _add_fetch(sub) -> None:
-    p = sub.add_parser("fetch", help="download prices from Energy-Charts or SMARD")
-    p.add_argument("--zone", default="DE-LU", help="bidding zone (default DE-LU)")
-    p.add_argument("--start", required=True, help="first delivery day YYYY-MM-DD")
-    p.add_argument("--end", required=True, help="last delivery day YYYY-MM-DD")
+    p = _subcommand(sub, "fetch", "download prices from Energy-Charts or SMARD")
+    p.add_argument("--zone", default="DE-LU", help="bidding zone")
+    for flag, old, dest, text in (
+        ("--from", "--start", "date_from", "first delivery day"),
+        ("--to", "--end", "date_to", "last delivery day"),
+    ):
+        either = p.add_mutually_exclusive_group(required=True)
+        either.add_argument(
+            flag, dest=dest, type=iso_date, metavar="DATE", help=f"{text} (required)"
+        )
+        either.add_argument(old, dest=dest, type=iso_date, action=_Renamed, new=flag)
     _shared_flags(p, "table_out")
-    p.add_argument("--source", choices=("energy-charts", "smard"), default="energy-charts")
-    p.add_argument("--cache-dir", default="data/cache", help="download cache (default: data/cache)")
-    p.add_argument("--base-url", help="API root (for mirrors)")
+    p.add_argument(
+        "--source", choices=("energy-charts", "smard"), default="energy-charts", help="the API"
+    )
+    p.add_argument("--cache-dir", default="data/cache", help="download cache")
+    p.add_argument("--base-url", help="API root, for mirrors (default: the source's own)")
+    p.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="wait for one answer"
+    )
+    p.add_argument(
+        "--retries", type=int, default=3, metavar="N", help="tries more after a failed request"
+    )
     _shared_flags(p, "quiet")
     p.set_defaults(func=commands.cmd_fetch)
 
 
 def _add_train(sub) -> None:
-    p = sub.add_parser("train", help="train a GAN on daily curves and watch it learn")
+    p = _subcommand(sub, "train", "train a GAN on daily curves and watch it learn")
     _setting_flags(p, [f.name for f in flagged_fields()])
-    p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    p.add_argument("--gif-every", dest="gif_every", type=int, action=_Renamed, new="--frame-every")
+    p.add_argument(
+        "--config", metavar="FILE.toml", help="settings file; flags override it (default: none)"
+    )
     p.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, only the final line and errors"
     )
@@ -189,13 +332,14 @@ def _add_train(sub) -> None:
         type=float,
         default=CHECKPOINT_SECONDS,
         metavar="SECONDS",
-        help=f"save the model this often while training (default {CHECKPOINT_SECONDS:g}), "
-        "for --resume",
+        help=f"save the model this often while training, for --resume (default "
+        f"{CHECKPOINT_SECONDS:g})",
     )
     p.add_argument(
         "--resume",
         metavar="RUN_DIR",
-        help="continue a stopped run from its last checkpoint to its planned epochs",
+        help="continue a stopped run from its last checkpoint to its planned epochs (default: "
+        "none, a new run)",
     )
     p.add_argument(
         "--allow-changed-data",
@@ -207,17 +351,30 @@ def _add_train(sub) -> None:
 
 
 def _add_sample(sub) -> None:
-    p = sub.add_parser("sample", help="generate price scenarios from a trained model")
-    p.add_argument("model", metavar="RUN_DIR_OR_MODEL")
+    p = _subcommand(
+        sub,
+        "sample",
+        "generate price scenarios from a trained model: -n N of a model without conditions, "
+        "--n-per-day N for each of --dates of a conditional one",
+    )
+    p.add_argument("model", metavar="RUN_DIR_OR_MODEL", help="a run directory or a .keras file")
     p.add_argument(
         "--dates",
         metavar="FIRST..LAST|D1,D2",
-        help="delivery days, for a model trained with --condition",
+        help="delivery days, for a model trained with --condition (required by one)",
     )
-    _shared_flags(p, "n_per_day", "n")
+    _shared_flags(p, "n_per_day", "n", required="one of -n and --n-per-day is required")
     levels = p.add_mutually_exclusive_group()
-    levels.add_argument("--level", type=float, help="daily mean price (EUR/MWh) of every date")
-    levels.add_argument("--levels", metavar="FILE.csv", help="a CSV of date,level")
+    levels.add_argument(
+        "--level",
+        type=float,
+        help="daily mean price (EUR/MWh) of every date (required by a +level model, or --levels)",
+    )
+    levels.add_argument(
+        "--levels",
+        metavar="FILE.csv",
+        help="a CSV of date,level (required by a +level model, or --level)",
+    )
     p.add_argument(
         "--long",
         action="store_true",
@@ -227,36 +384,56 @@ def _add_sample(sub) -> None:
         "--data",
         metavar="FILE",
         help="prices of the days before each date and the dates' inputs, for a model trained "
-        "with --condition forecast",
+        "with --condition forecast (required by one)",
     )
     _shared_flags(p, "zone", "seed", "table_out")
     p.set_defaults(func=commands.cmd_sample)
 
 
 def _add_evaluate(sub) -> None:
-    p = sub.add_parser("evaluate", help="score a model against held-out real days and baselines")
-    p.add_argument("model", metavar="RUN_DIR_OR_MODEL")
-    p.add_argument("test_sources", nargs="+", metavar="TEST_SOURCE")
-    p.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE", help="first test day")
-    p.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE", help="last test day")
+    p = _subcommand(sub, "evaluate", "score a model against held-out real days and baselines")
+    p.add_argument("model", metavar="RUN_DIR_OR_MODEL", help="a run directory or a .keras file")
+    p.add_argument("test_sources", nargs="+", metavar="TEST_SOURCE", help="file(s) or folder(s)")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=iso_date,
+        metavar="DATE",
+        help="first test day (default: the first in the files)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=iso_date,
+        metavar="DATE",
+        help="last test day (default: the last in the files)",
+    )
     p.add_argument(
         "--train", nargs="+", metavar="TRAIN_SOURCE", help="training data (default: the run's)"
     )
     _shared_flags(p, "zone", "tz", "n", "n_per_day", "seed", n=N_SCENARIOS, n_per_day=N_PER_DAY)
-    p.add_argument("-o", "--out", required=True, metavar="REPORT_DIR")
+    p.add_argument("-o", "--out", required=True, metavar="REPORT_DIR", help="report folder")
+    _shared_flags(p, "quiet")
     p.set_defaults(func=commands.cmd_evaluate)
 
 
 def _add_animate(sub) -> None:
-    p = sub.add_parser(
-        "animate",
-        help="re-render a run's animation from its stored samples, or runs side by side",
+    p = _subcommand(
+        sub, "animate", "re-render a run's animation from its stored samples, or runs side by side"
     )
     p.add_argument(
         "run_dirs", nargs="+", metavar="RUN_DIR", help="a run; several: side by side, by label"
     )
-    p.add_argument("--fps", type=float, default=FPS, help=f"frames per second (default {FPS:g})")
-    p.add_argument("--every", type=int, default=1, help="keep every N-th stored frame")
+    p.add_argument("--fps", type=float, default=FPS, help="frames per second")
+    p.add_argument(
+        "--frame-every",
+        dest="every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="keep every N-th stored frame",
+    )
+    p.add_argument("--every", dest="every", type=int, action=_Renamed, new="--frame-every")
     p.add_argument(
         "--label",
         action="append",
@@ -275,11 +452,11 @@ def _add_animate(sub) -> None:
 
 
 def _add_backtest(sub) -> None:
-    p = sub.add_parser(
-        "backtest", help="rolling backtest of scenarios for tomorrow against baselines"
-    )
+    p = _subcommand(sub, "backtest", "rolling backtest of scenarios for tomorrow against baselines")
     p.add_argument("source", metavar="DATA", help="prices and inputs (e.g. an epftoolbox file)")
-    p.add_argument("--condition", choices=("forecast",), default="forecast", help="the model")
+    p.add_argument(
+        "--condition", choices=("forecast",), default="forecast", help="the model's condition"
+    )
     p.add_argument(
         "--from", dest="date_from", type=iso_date, required=True, metavar="DATE", help="first day"
     )
@@ -291,7 +468,7 @@ def _add_backtest(sub) -> None:
         type=int,
         default=28,
         metavar="DAYS",
-        help="days between trainings (default 28)",
+        help="days between trainings",
     )
     p.add_argument(
         "--window",
@@ -300,9 +477,15 @@ def _add_backtest(sub) -> None:
         help="training days before each recalibration (default: all, at most 1456)",
     )
     p.add_argument("--inputs", metavar="NAME,NAME", help="input columns (default: the file's)")
-    p.add_argument("--baselines", default="naive,lear", help="naive,lear or none (default both)")
-    p.add_argument("--reference", metavar="FILE", help="a file of point forecasts to compare")
-    p.add_argument("--reference-column", metavar="NAME", help="the forecast column of --reference")
+    p.add_argument("--baselines", default="naive,lear", help="naive,lear, one of them, or none")
+    p.add_argument(
+        "--reference", metavar="FILE", help="a file of point forecasts to compare (default: none)"
+    )
+    p.add_argument(
+        "--reference-column",
+        metavar="NAME",
+        help="the forecast column of --reference (default: its only one)",
+    )
     p.add_argument("--epochs", type=int, help="epochs per training (default: about 27,000 updates)")
     p.add_argument("--resume", action="store_true", help="continue a backtest in --out")
     p.add_argument(
@@ -311,13 +494,14 @@ def _add_backtest(sub) -> None:
         help="Ray workers on this machine (default: one per core when Ray is installed; "
         "0: one window after another, in this process)",
     )
-    p.add_argument("--address", help="join an existing Ray cluster (e.g. ray://host:10001)")
     p.add_argument(
-        "--cache-dir", default="data/cache", help="LEAR's forecasts (default data/cache)"
+        "--address",
+        help="join an existing Ray cluster, e.g. ray://host:10001 (default: Ray on this machine)",
     )
+    p.add_argument("--cache-dir", default="data/cache", help="LEAR's forecasts")
     _shared_flags(p, "zone", "tz", "seed", "quiet")
     _shared_flags(p, "n_per_day", n_per_day=100)
-    p.add_argument("-o", "--out", required=True, metavar="DIR")
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="the backtest's folder")
     p.set_defaults(func=commands.cmd_backtest)
 
 
@@ -334,7 +518,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``tsgan`` command; returns the exit code (2 for bad input or usage).
+    """Run the ``tsgan`` command; returns the exit code: 0 done, 1 a run stopped on
+    non-finite losses (or could not write its files while training), 2 bad input or usage,
+    3 a download failed after its retries, 70 an internal error, 130 interrupted (Ctrl-C),
+    143 terminated (SIGTERM).
 
     Example:
         >>> main(["data", "../shared/data/smard"])  # doctest: +SKIP
@@ -353,16 +540,22 @@ def main(argv: list[str] | None = None) -> int:
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if args.debug else logging.WARNING)
         logger.propagate = False
-    from tsgan.data import DataError
+    from tsgan.data import DataError, NetworkError
+    from tsgan.fields import flag_names
     from tsgan.settings import RunError
     from tsgan.signals import Terminated, sigterm_raises
 
     try:
-        with sigterm_raises():  # temporary files go, finished outputs stay
+        with sigterm_raises(), flag_names():  # temporary files go, finished outputs stay
             return args.func(args)
     except Terminated:
         print(f"tsgan {args.command}: terminated", file=sys.stderr)
         return 143
+    except NetworkError as err:
+        if args.debug:
+            raise
+        print(f"tsgan {args.command}: error: {commands.one_line(err)}", file=sys.stderr)
+        return EXIT_NETWORK
     except (commands.CliError, DataError, RunError, FileNotFoundError, PermissionError) as err:
         if args.debug:
             raise
@@ -387,7 +580,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{commands.one_line(err)} (run with --debug for the traceback)",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_INTERNAL
 
 
-__all__ = ["EXIT_USAGE", "build_parser", "main"]
+__all__ = [
+    "EXIT_INTERNAL",
+    "EXIT_NETWORK",
+    "EXIT_NONFINITE",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]

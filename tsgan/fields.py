@@ -4,6 +4,8 @@ every settings dataclass of :mod:`tsgan.settings` runs on itself. No Keras impor
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import json
 from dataclasses import field
@@ -55,9 +57,33 @@ def flag_name(f: dataclasses.Field) -> str:
     return (f.metadata.get("cli") or {}).get("flag") or "--" + f.name.replace("_", "-")
 
 
+_SPEAK_FLAGS: contextvars.ContextVar[bool] = contextvars.ContextVar("flags", default=False)
+
+
+@contextlib.contextmanager
+def flag_names():
+    """Within the block, errors name settings by their ``tsgan`` flags (``--epochs``): the
+    command line's words. The CLI runs each command in it.
+
+    Example:
+        >>> from tsgan.settings import TrainConfig
+        >>> with flag_names():
+        ...     named({f.name: f for f in dataclasses.fields(TrainConfig)}["epochs"])
+        '--epochs'
+    """
+    token = _SPEAK_FLAGS.set(True)
+    try:
+        yield
+    finally:
+        _SPEAK_FLAGS.reset(token)
+
+
 def named(f: dataclasses.Field) -> str:
     """A setting as errors name it: its TOML key, and its flag when that is another word
-    (``gif_theme (--theme)``)."""
+    (``gif_theme (--theme)``); within :func:`flag_names`, its flag (settings without one:
+    their TOML key)."""
+    if _SPEAK_FLAGS.get() and f.metadata.get("cli"):
+        return flag_name(f)
     key, flag = toml_name(f), flag_name(f)
     plain = not f.metadata.get("cli") or flag == "--" + key.replace("_", "-")
     return key if plain else f"{key} ({flag})"

@@ -84,7 +84,8 @@ class ModelSettings:
     condition: str | None = setting(
         None,
         "condition on the day type and season (calendar), the daily mean price (+level), or "
-        "what is known before the auction: recent prices and the inputs (forecast)",
+        "what is known before the auction: recent prices and the inputs (forecast) "
+        "(default: none)",
         choices=CONDITIONS,
     )
     inputs: tuple[str, ...] = setting(
@@ -104,13 +105,12 @@ class ModelSettings:
             if isinstance(getattr(self, name), list):
                 object.__setattr__(self, name, tuple(getattr(self, name)))
         check_types(self)
-        if self.pac < 1 or self.d_steps < 1 or self.n_steps < 1 or self.latent_dim < 1:
-            raise RunError(
-                "pac, d_steps, n_steps and latent_dim must be at least 1, got "
-                f"{self.pac}, {self.d_steps}, {self.n_steps}, {self.latent_dim}"
-            )
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        for name in ("pac", "d_steps", "n_steps", "latent_dim"):
+            if getattr(self, name) < 1:
+                raise RunError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.seed is not None and not 0 <= self.seed < 2**32:
-            raise RunError(f"seed must be from 0 to 2**32 - 1, got {self.seed}")
+            raise RunError(f"{named(fields['seed'])} must be from 0 to 2**32 - 1, got {self.seed}")
         if self.ema is not None and not 0.0 < self.ema < 1.0:
             raise RunError(f"ema must be between 0 and 1 (or None), got {self.ema}")
         if not 0.0 <= self.dropout < 1.0:
@@ -122,10 +122,14 @@ class ModelSettings:
             zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise RunError(
-                f"timezone {self.timezone!r} is not a time zone (e.g. Europe/Berlin)"
+                f"{named(fields['timezone'])} {self.timezone!r} is not a time zone "
+                "(e.g. Europe/Berlin)"
             ) from None
         if self.inputs and self.condition != "forecast":
-            raise RunError(f"inputs {list(self.inputs)} are read by --condition forecast only")
+            raise RunError(
+                f"{named(fields['inputs'])} {list(self.inputs)} are read by "
+                "--condition forecast only"
+            )
         if self.condition is not None:
             named_dim = 5 + (self.condition == "calendar+level")  # day type (3), season (2)
             if self.condition == "forecast":  # + the price lags and the inputs' lags
@@ -139,7 +143,10 @@ class ModelSettings:
             import holidays
 
             if self.country not in holidays.list_supported_countries():
-                raise RunError(f"country {self.country!r} has no holiday calendar (e.g. DE, AT)")
+                raise RunError(
+                    f"{named(fields['country'])} {self.country!r} has no holiday calendar "
+                    "(e.g. DE, AT)"
+                )
         # a training jitter's sd: its condition's default (none without one); never negative
         calendar = (SEASON_JITTER_DAYS, LEVEL_JITTER)
         defaults = {
@@ -246,17 +253,27 @@ class TrainConfig:
         True
     """
 
-    out: str = setting("", "run directory", short="-o")
+    out: str = setting("", "run directory (required, but with --resume)", short="-o")
     sources: tuple[str, ...] = setting(
         (), "price file(s) or folder(s)", metavar="SOURCE", positional=True
     )
     demo: bool = setting(False, "train on the built-in demo market (synthetic)")
-    zone: str | None = setting(None, "bidding zone in multi-zone files (DE-LU, AT, FR...)")
+    zone: str | None = setting(
+        None, "bidding zone in multi-zone files, e.g. DE-LU, AT, FR (default: the only one)"
+    )
     date_from: str | None = setting(
-        None, "first delivery day (inclusive)", flag="--from", toml="from", metavar="DATE"
+        None,
+        "first delivery day (default: the first in the files)",
+        flag="--from",
+        toml="from",
+        metavar="DATE",
     )
     date_to: str | None = setting(
-        None, "last delivery day (inclusive)", flag="--to", toml="to", metavar="DATE"
+        None,
+        "last delivery day (default: the last in the files)",
+        flag="--to",
+        toml="to",
+        metavar="DATE",
     )
     # None: default_epochs; the run resolves it once its days are known
     epochs: int | None = setting(
@@ -271,7 +288,8 @@ class TrainConfig:
     gif: bool = setting(True, "no animation", flag="--no-gif")
     gif_every: int | None = setting(
         None,
-        f"render every N-th epoch (default: at most {MAX_FRAMES} frames, denser early)",
+        f"a frame every N-th epoch (default: at most {MAX_FRAMES} frames, denser early)",
+        flag="--frame-every",
         metavar="N",
     )
     # the animation's look; None: the defaults above (FRAME_SIZE, THEME, HOLD_SECONDS)
@@ -282,7 +300,9 @@ class TrainConfig:
         metavar="WIDTHxHEIGHT",
     )
     gif_theme: str | None = setting(None, f"light or dark (default {THEME})", flag="--theme")
-    gif_title: str | None = setting(None, "shown before the epoch counter", flag="--title")
+    gif_title: str | None = setting(
+        None, "shown before the epoch counter (default: none)", flag="--title"
+    )
     gif_hold: float | None = setting(
         None, f"the last frame stays (default {HOLD_SECONDS:g})", flag="--hold", metavar="SECONDS"
     )
@@ -300,16 +320,15 @@ class TrainConfig:
                 raise RunError(" ".join(str(err).split())) from None
         check_types(self)
         self._check_days()
-        if (
-            (self.epochs is not None and self.epochs < 1)
-            or self.batch_size < 2
-            or (self.gif_every is not None and self.gif_every < 1)
-        ):
-            raise RunError("epochs and gif_every must be at least 1, batch_size at least 2")
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        for name, least in (("epochs", 1), ("batch_size", 2), ("gif_every", 1)):
+            value = getattr(self, name)
+            if value is not None and value < least:
+                raise RunError(f"{named(fields[name])} must be at least {least}, got {value}")
         for rate in ("d_learning_rate", "g_learning_rate"):
             value = getattr(self, rate)
             if value is not None and not 0 < value < 1:
-                raise RunError(f"{rate} must be between 0 and 1, got {value!r}")
+                raise RunError(f"{named(fields[rate])} must be between 0 and 1, got {value!r}")
         try:
             self._look()
         except ValueError as err:  # "theme must be ...": the setting is gif_theme

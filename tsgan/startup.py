@@ -5,7 +5,7 @@ drivers" and "failed call to cuInit" from C++ straight to file descriptor 2, bef
 ``TF_CPP_MIN_LOG_LEVEL`` is read, so they reach notebooks' logs and programs' terminals
 although nothing is wrong. tsgan imports TensorFlow with fd 2 sent to ``/dev/null`` for
 that moment (Python's own errors still show: they are printed after it). Set
-``TF_CPP_MIN_LOG_LEVEL`` yourself (``0`` shows everything) and the lines are left alone.
+``TF_CPP_MIN_LOG_LEVEL=0`` (TensorFlow's "show everything") and they are left alone.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ def quiet_stderr():
 
 
 def wants_tensorflow_logs() -> bool:
-    """Whether the user asked for TensorFlow's own log lines (set ``TF_CPP_MIN_LOG_LEVEL``)."""
-    return "TF_CPP_MIN_LOG_LEVEL" in os.environ
+    """Whether the user asked for TensorFlow's own log lines: ``TF_CPP_MIN_LOG_LEVEL=0``
+    (TensorFlow's "show everything"; the usual 2 or 3 ask for less, not more)."""
+    return os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() == "0"
 
 
 def import_tensorflow() -> None:

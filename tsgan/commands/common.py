@@ -4,6 +4,7 @@ written atomically, models loaded with one clear line."""
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 logger = logging.getLogger("tsgan")
@@ -25,17 +26,35 @@ def import_keras():
     return keras
 
 
+def summary_stream(out) -> object:
+    """Where a command's closing line goes: standard error when its table goes to standard
+    output (``-o -``), else standard output."""
+    return sys.stderr if str(out) == STDOUT else sys.stdout
+
+
 def one_line(err: BaseException) -> str:
     """An error's message on one line (its type's name when it has none)."""
     text = str(err).strip() or type(err).__name__
     return " ".join(text.split())
 
 
+STDOUT = "-"  # -o -: the table as CSV on standard output
+
+
 def write_table(frames, out: Path) -> int:
     """Write a DataFrame, or the frames of an iterator one after another, as one CSV or
-    Parquet table (atomically: never a truncated file); returns the rows written."""
+    Parquet table (atomically: never a truncated file), or as CSV to standard output when
+    ``out`` is ``-``; returns the rows written."""
     import pandas as pd
 
+    parts = [frames] if isinstance(frames, pd.DataFrame) else frames
+    if str(out) == STDOUT:
+        rows = 0
+        for i, frame in enumerate(parts):
+            frame.to_csv(sys.stdout, index=False, header=i == 0, float_format="%.2f")
+            rows += len(frame)
+        sys.stdout.flush()
+        return rows
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise CliError(f"{out}: output must end in .csv or .parquet")
@@ -43,7 +62,6 @@ def write_table(frames, out: Path) -> int:
 
     rows = 0
     with atomic_path(out) as tmp:
-        parts = [frames] if isinstance(frames, pd.DataFrame) else frames
         if suffix == ".csv":
             with open(tmp, "w", encoding="utf-8", newline="") as handle:
                 for i, frame in enumerate(parts):

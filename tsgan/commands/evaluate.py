@@ -51,12 +51,16 @@ def _evaluate(args) -> int:
         logger.warning(
             "%d test days are also training days: the scores are not out-of-sample", len(overlap)
         )
-    print(
-        f"evaluating {run} on {len(test)} test days ({test.index[0]:%Y-%m-%d}..{test.index[-1]:%Y-%m-%d}), "
-        f"{len(train)} training days, "
-        + (f"{args.n_per_day} scenarios per day" if gan.conditions else f"{args.n} scenarios"),
-        flush=True,
-    )
+    if not args.quiet:
+        span = f"{test.index[0]:%Y-%m-%d}..{test.index[-1]:%Y-%m-%d}"
+        scenarios = (
+            f"{args.n_per_day} scenarios per day" if gan.conditions else f"{args.n} scenarios"
+        )
+        print(
+            f"evaluating {run} on {len(test)} test days ({span}), {len(train)} training days, "
+            f"{scenarios}",
+            flush=True,
+        )
     if gan.conditions is not None:
         return _evaluate_conditional(gan, run, test, train, args, data_credit(test_prices))
     try:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tsgan.commands.common import CliError, import_keras, load_run_model, one_line, write_table
+from tsgan.commands.common import (
+    STDOUT,
+    CliError,
+    import_keras,
+    load_run_model,
+    one_line,
+    summary_stream,
+    write_table,
+)
 
 
 def _read_levels(path_text: str):
@@ -79,7 +87,8 @@ def cmd_sample(args) -> int:
     data = _read_panel(args.data, gan, zone=args.zone) if args.data else None
     out = Path(args.out)
     days = 1 if dates is None else len(dates)
-    _check_disk(out, values=n * days * gan.settings.n_steps, per_value=45 if args.long else 9)
+    if args.out != STDOUT:
+        _check_disk(out, values=n * days * gan.settings.n_steps, per_value=45 if args.long else 9)
     frames = scenario_chunks(gan, dates, n_per_day=n, levels=levels, seed=args.seed, data=data)
     if args.long:
         timezone = gan.settings.timezone
@@ -89,7 +98,8 @@ def cmd_sample(args) -> int:
     except ValueError as err:
         raise CliError(f"{args.model}: {err}") from None
     what = f"{n} scenarios" + (f" for each of {len(dates)} days" if dates is not None else "")
-    print(f"wrote {what} (EUR/MWh, {rows:,} rows) to {args.out}")
+    where = "standard output" if args.out == STDOUT else args.out
+    print(f"wrote {what} (EUR/MWh, {rows:,} rows) to {where}", file=summary_stream(args.out))
     return 0
 
 

@@ -3,12 +3,13 @@
 from tsgan.data.calendar import calendar_features
 from tsgan.data.curves import daily_curves, daily_panel, hour_columns
 from tsgan.data.demo import demo_prices
-from tsgan.data.errors import DataError
+from tsgan.data.errors import DataError, NetworkError
 from tsgan.data.fetch import fetch_prices
 from tsgan.data.prices import data_credit, load_inputs, load_prices
 
 __all__ = [
     "DataError",
+    "NetworkError",
     "calendar_features",
     "daily_curves",
     "daily_panel",

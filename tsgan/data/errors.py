@@ -1,4 +1,4 @@
-"""The one exception the data layer raises for bad input."""
+"""The exceptions of the data layer: bad input, and a network that fails (a kind of it)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,17 @@ class DataError(ValueError):
         ... except ValueError as err:
         ...     print(err)
         prices.csv: line 3: price 'abc' is not a number
+    """
+
+
+class NetworkError(DataError):
+    """Prices could not be downloaded: the network or the server failed after the retries
+    (the CLI's exit code 3; bad input is exit code 2). A :class:`DataError`, so code that
+    catches those catches it too.
+
+    Example:
+        >>> issubclass(NetworkError, DataError)
+        True
     """
 
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
 import logging
 import os
-import time
-import urllib.error
+import re
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import pandas as pd
 
 from tsgan.atomic import write_atomic
 from tsgan.data.energy_charts import read_json_text
-from tsgan.data.errors import DataError
+from tsgan.data.errors import DataError, NetworkError
 from tsgan.data.parsing import TZ, Part
 from tsgan.data.prices import describe_resolution, merge_parts
 
@@ -46,7 +43,7 @@ SMARD_FILTERS = {
     "HU": 262,
     "DE-LU-neighbours": 5078,
 }
-USER_AGENT = "tsgan (Python urllib)"
+USER_AGENT = "tsgan (Python requests)"
 
 
 def fetch_prices(
@@ -67,8 +64,10 @@ def fetch_prices(
 
     Energy-Charts (``/price?bzn=ZONE&start=...&end=...``) is asked in chunks of
     ``chunk_days`` days; SMARD's chart_data API serves weekly files listed in an index. Each
-    request has a timeout and is retried with exponential backoff on network errors, HTTP 429
-    and 5xx. Chunks that lie wholly in the past are cached in ``cache_dir`` as the API's own
+    request has a timeout and is retried (urllib3's ``Retry``) on connection errors,
+    timeouts, HTTP 429 and 5xx, waiting as a ``Retry-After`` header asks or with exponential
+    backoff; each retry is logged as a warning as it happens. A body cut short, or a chunk
+    that lacks days, is asked once more. Chunks that lie wholly in the past are cached in ``cache_dir`` as the API's own
     payload, written to a temporary file and renamed into place only when complete and valid.
 
     Args:
@@ -81,14 +80,15 @@ def fetch_prices(
         chunk_days: days per Energy-Charts request.
         timeout: seconds to wait for one response.
         retries: further tries after a failed request.
+        backoff: urllib3's backoff factor: waits of 0, 2·backoff, 4·backoff... seconds.
         progress: called with one line per chunk fetched (or read from the cache).
-        backoff: seconds before the first retry; doubled each time.
 
     Returns:
         Prices like :func:`load_prices` returns them, limited to the requested days.
 
     Raises:
-        DataError: the API cannot be reached, answers with an error, or sends bad data.
+        NetworkError: the API cannot be reached, or keeps failing, after the retries.
+        DataError: the API refuses the request (HTTP 4xx) or sends bad data.
 
     Example:
         >>> prices = fetch_prices(start="2024-01-01", end="2024-01-31",
@@ -137,34 +137,89 @@ def _today() -> dt.date:
 
 
 class _Client:
-    """GET with a timeout and retries; returns the body only when it arrived whole."""
+    """GET with a timeout and urllib3's ``Retry`` (connection errors, timeouts, HTTP 429 and
+    5xx, ``Retry-After`` honoured), each retry logged as a warning as it happens; returns
+    the body only when it arrived whole."""
 
     def __init__(self, *, timeout: float, retries: int, backoff: float) -> None:
-        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        import requests
+        from requests.adapters import HTTPAdapter
+
+        self.retries = retries
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        retry = _shown_retry()(
+            total=retries,
+            backoff_factor=backoff,
+            status_forcelist=RETRY_STATUS,
+            allowed_methods=("GET",),
+            respect_retry_after_header=True,
+            raise_on_status=False,  # the last answer comes back: its status is the reason
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def get(self, url: str) -> bytes:
+        import requests
+
         host = urllib.parse.urlsplit(url).netloc
-        reason = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                delay = self.backoff * 2 ** (attempt - 1)
-                logger.info("retrying %s in %.1f s (%s)", url, delay, reason)
-                time.sleep(delay)
-            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return response.read()
-            except urllib.error.HTTPError as err:
-                reason = f"HTTP {err.code} {err.reason}"
-                if err.code != 429 and err.code < 500:
-                    raise DataError(f"{url}: {reason}") from None
-            except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-                inner = getattr(err, "reason", err)
-                reason = f"{type(inner).__name__}: {inner}" if str(inner) else type(inner).__name__
-        raise DataError(
-            f"cannot download from {host} after {self.retries + 1} tries ({reason}); "
-            "check the network, or load a downloaded file with load_prices"
-        )
+        tries = f"after {self.retries + 1} tries"
+        advice = "check the network, or load a downloaded file with load_prices"
+        try:
+            response = self.session.get(url, timeout=self.timeout)
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise DataError(f"{url}: the answer was cut short") from None
+        except requests.exceptions.RequestException as err:
+            reason = _reason(err)
+            raise NetworkError(
+                f"cannot download from {host} {tries} ({reason}); {advice}"
+            ) from None
+        if response.status_code in RETRY_STATUS:
+            reason = f"HTTP {response.status_code} {response.reason}"
+            raise NetworkError(f"cannot download from {host} {tries} ({reason}); {advice}")
+        if response.status_code >= 400:
+            raise DataError(f"{url}: HTTP {response.status_code} {response.reason}")
+        return response.content
+
+
+RETRY_STATUS = (429, 500, 502, 503, 504)  # answers worth asking again
+
+
+def _shown_retry():
+    """urllib3's ``Retry``, logging each retry (what failed, and the wait) as it happens."""
+    from urllib3.util.retry import Retry
+
+    class ShownRetry(Retry):
+        def increment(self, method=None, url=None, response=None, error=None, _pool=None, **kw):
+            new = super().increment(method, url, response, error, _pool, **kw)  # raises when spent
+            after = new.get_retry_after(response) if response is not None else None
+            wait = after if after is not None else new.get_backoff_time()
+            what = f"HTTP {response.status}" if response is not None else _reason(error)
+            host = f"{_pool.host}:{_pool.port}" if _pool is not None else ""
+            left = f"{new.total} more" if new.total is not None else "more"
+            logger.warning("retrying %s%s in %.1f s (%s; %s to go)", host, url, wait, what, left)
+            return new
+
+    return ShownRetry
+
+
+def _reason(err: BaseException | None) -> str:
+    """What failed, in a few words: the innermost reason of requests' and urllib3's
+    wrapped errors, without their object addresses."""
+    while err is not None and getattr(err, "reason", None) is not None and err.reason is not err:
+        err = err.reason
+    if err is not None and err.args and isinstance(err.args[0], BaseException):
+        return _reason(err.args[0])
+    if err is None:
+        return "no answer"
+    text = str(err)
+    text = re.sub(r"<[^>]*>: ", "", text)  # "<HTTPConnection object at 0x..>: Failed to..."
+    text = re.sub(r"^\w*Connection\(host=[^)]*\): ", "", text)
+    text = re.sub(r"^Failed to establish a new connection: (\[Errno -?\d+\] )?", "", text)
+    text = re.sub(r"\(Caused by .*", "", text).strip()
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def missing_days(part: Part, first: dt.date, last: dt.date) -> list[dt.date]:
@@ -205,11 +260,13 @@ def _cached_get(
         part = read_json_text(cache_file, cache_file.read_text(encoding="utf-8"))
         if not holes(part):
             return part
-    body = client.get(url)
     try:
+        body = client.get(url)
         part = read_json_text(Path(url), body.decode("utf-8"))
         if holes(part) and complete:
             raise DataError("partial")
+    except NetworkError:
+        raise  # already retried
     except (DataError, UnicodeDecodeError):
         body = client.get(url)  # once more: a cut connection can give a truncated body
         part = read_json_text(Path(url), body.decode("utf-8", errors="replace"))
