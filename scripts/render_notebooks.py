@@ -5,7 +5,8 @@ Usage: python scripts/render_notebooks.py
 Each notebook in ``notebooks/`` is executed (with ``../shared/data`` beside the repository,
 as the test suite does, but not shrunk), and every PNG it displays is written to
 ``docs/notebooks/<notebook>-<n>.png``; ``docs/notebooks/README.md`` shows them in order,
-with the markdown and the printed text of the notebook between them. The notebooks in
+with the notebook's markdown, printed text, tables and Markdown reports between them
+(temporary folders named as such, not by their path). The notebooks in
 ``notebooks/`` stay without outputs. Run it again after changing a notebook.
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,10 +38,7 @@ def export(path: Path) -> list[str]:
     n = 0
     for cell in nb.cells:
         if cell.cell_type == "markdown":  # headings one level down: under the notebook's
-            lines += [
-                "##" + line if line.startswith("#") else line for line in cell.source.splitlines()
-            ]
-            lines.append("")
+            lines += [_headings_down(cell.source), ""]
             continue
         for output in cell.get("outputs", []):
             if output.output_type == "error":
@@ -51,14 +51,30 @@ def export(path: Path) -> list[str]:
                 lines += [f"![{path.stem}, figure {n}]({name})", ""]
             elif output.output_type == "stream" and output.get("name") == "stdout":
                 lines += ["```text", output.text.rstrip(), "```", ""]
+            elif output.output_type == "stream" and output.get("name") == "stderr":
+                continue  # warnings and progress: not part of the story
             elif "image/gif" in output.get("data", {}):  # animations: too big for docs/
                 lines += ["*(an animation: run the notebook, or see the README's)*", ""]
-            elif "text/plain" in output.get("data", {}):  # tables and values
+            elif "text/markdown" in output.get("data", {}):  # reports: as the notebook shows them
+                lines += [_headings_down(output["data"]["text/markdown"].rstrip()), ""]
+            elif "text/html" in output.get("data", {}) and "<table" in output["data"]["text/html"]:
+                lines += [output["data"]["text/html"].strip(), ""]  # tables: GitHub shows HTML
+            elif "text/plain" in output.get("data", {}):  # values
                 text = output["data"]["text/plain"].rstrip()
                 if not text.startswith("<"):  # not a bare object repr
                     lines += ["```text", text, "```", ""]
     print(f"{path.name}: {n} figures in {time.perf_counter() - start:.0f} s", flush=True)
-    return lines
+    return [_no_temporary_paths(line) for line in lines]
+
+
+def _headings_down(markdown: str) -> str:
+    """Headings one level down: under the notebook's own."""
+    return "\n".join("##" + ln if ln.startswith("#") else ln for ln in markdown.splitlines())
+
+
+def _no_temporary_paths(text: str) -> str:
+    """A temporary folder of the run (``/tmp/tsgan-...``) is nobody else's: named as such."""
+    return re.sub(re.escape(tempfile.gettempdir()) + r"/[^\s'\"),]+", "<a temporary folder>", text)
 
 
 def main() -> None:

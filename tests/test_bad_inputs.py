@@ -126,12 +126,12 @@ CASES = [
     (
         "negative seed",
         ["train", "--demo", "--out", "{tmp}/r", "--seed", "-1"],
-        "seed must be from 0 to 2**32 - 1, got -1",
+        "--seed must be from 0 to 2**32 - 1, got -1",
     ),
     (
         "seed of 2**32",
         ["train", "--demo", "--out", "{tmp}/r", "--seed", "4294967296"],
-        "seed must be from 0 to 2**32 - 1, got 4294967296",
+        "--seed must be from 0 to 2**32 - 1, got 4294967296",
     ),
     (
         "a title matplotlib reads as broken TeX",
@@ -156,7 +156,7 @@ CASES = [
     (
         "a time zone that does not exist",
         ["train", "--demo", "--out", "{tmp}/r", "--tz", "Mars/Base"],
-        "timezone 'Mars/Base' is not a time zone",
+        "--tz 'Mars/Base' is not a time zone",
     ),
     (
         "checkpoint every nan seconds",
@@ -217,19 +217,19 @@ CASES = [
     ("no source", ["train", "--out", "{tmp}/r"], "give a data SOURCE or --demo"),
     ("bad loss", ["train", "--demo", "--out", "{tmp}/r", "--loss", "foo"], "invalid choice: 'foo'"),
     (
-        "bad theme: the TOML key and the flag named",
+        "bad theme: the flag named",
         ["train", "--demo", "--out", "{tmp}/r", "--theme", "neon"],
-        "gif_theme (--theme) must be one of light, dark, got 'neon'",
+        "--theme must be one of light, dark, got 'neon'",
     ),
     (
         "zero epochs",
         ["train", "--demo", "--out", "{tmp}/r", "--epochs", "0"],
-        "epochs and gif_every must be at least 1",
+        "--epochs must be at least 1, got 0",
     ),
     (
         "batch of one",
         ["train", "--demo", "--out", "{tmp}/r", "--batch-size", "1"],
-        "batch_size at least 2",
+        "--batch-size must be at least 2, got 1",
     ),
     (
         "text epochs",
@@ -342,7 +342,7 @@ CASES = [
     (
         "sample zero",
         ["sample", "{good_run}", "--n", "0", "--out", "{tmp}/s.csv"],
-        "the number of scenarios must be at least 1, got 0",
+        "-n must be at least 1, got 0",
     ),
     (
         "sample to .txt",
@@ -361,8 +361,8 @@ CASES = [
     ),
     (
         "animate every 0",
-        ["animate", "{good_run}", "--every", "0", "--out", "{tmp}/a.gif"],
-        "--every must be at least 1",
+        ["animate", "{good_run}", "--frame-every", "0", "--out", "{tmp}/a.gif"],
+        "--frame-every must be at least 1",
     ),
     (
         "animate to .txt",
@@ -376,8 +376,8 @@ CASES = [
     ),
     (
         "fetch impossible date",
-        ["fetch", "--start", "2024-02-30", "--end", "2024-03-01", "--out", "{tmp}/f.csv"],
-        "start '2024-02-30' is not a date",
+        ["fetch", "--from", "2024-02-30", "--to", "2024-03-01", "--out", "{tmp}/f.csv"],
+        "argument --from: '2024-02-30' is not a date (YYYY-MM-DD)",
     ),
 ]
 

@@ -60,6 +60,8 @@ def test_readme_python_example_runs_as_written(shared_data, tmp_path, monkeypatc
     namespace: dict = {}
     exec(compile(readme_block("Python API"), "README.md (Python API)", "exec"), namespace)
     assert namespace["scenarios"].shape == (1000, 24)
+    assert list(namespace["scenarios"].columns) == tsgan.hour_columns()
+    assert namespace["scores"]["energy_distance"] > 0  # the held-out days' scores
     assert namespace["five"].shape == (5, 24) and 0 < namespace["five"].mean() < 300
     assert (work / "runs" / "api" / "model.keras").is_file()
     assert (work / "runs" / "api" / "training.gif").is_file()

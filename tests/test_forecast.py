@@ -164,3 +164,12 @@ def test_train_and_sample_a_forecast_run_from_the_command_line(shared_data, tmp_
     sample = ["sample", str(run), "--dates", "2016-01-05", "--n-per-day", "50", "--data", source]
     assert main([*sample, "-o", str(out)]) == 0
     assert pd.read_csv(out).shape == (50, 26)
+
+
+def test_a_forecast_model_validates_on_later_days_of_the_panel(forecast_model):
+    gan, panel, _ = forecast_model
+    later = panel.loc["2024-05-04":]  # a week of history, then the held-out days
+    scores = gan.evaluate(later, verbose=0, return_dict=True)
+    assert np.isfinite(list(scores.values())).all() and scores["energy_distance"] > 0
+    history = gan.fit(panel.loc[:"2024-05-10"], validation_data=later, epochs=1, verbose=0)
+    assert "val_energy_distance" in history.history

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time each loads on 
     from tsgan.callbacks import EpochProgress
     from tsgan.data import (
         DataError,
+        NetworkError,
         calendar_features,
         daily_curves,
         daily_panel,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time each loads on 
 # animation's drawing process (``python -m tsgan.animation.process``) imports neither.
 _LAZY = {
     "DataError": "tsgan.data",
+    "NetworkError": "tsgan.data",
     "calendar_features": "tsgan.data",
     "ModelSettings": "tsgan.settings",
     "TrainConfig": "tsgan.settings",
@@ -117,6 +119,7 @@ __all__ = [
     "DataError",
     "EpochProgress",
     "ModelSettings",
+    "NetworkError",
     "PriceGAN",
     "TrainConfig",
     "TrainingAnimation",

@@ -546,7 +546,10 @@ def main(argv: list[str] | None = None) -> int:
     from tsgan.signals import Terminated, sigterm_raises
 
     try:
-        with sigterm_raises(), flag_names():  # temporary files go, finished outputs stay
+        given = {
+            name for name, value in vars(args).items() if value is not None and value is not False
+        }
+        with sigterm_raises(), flag_names(given):  # temporary files go, finished outputs stay
             return args.func(args)
     except Terminated:
         print(f"tsgan {args.command}: terminated", file=sys.stderr)

@@ -8,6 +8,7 @@ import contextlib
 import contextvars
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import field
 
 
@@ -57,32 +58,39 @@ def flag_name(f: dataclasses.Field) -> str:
     return (f.metadata.get("cli") or {}).get("flag") or "--" + f.name.replace("_", "-")
 
 
-_SPEAK_FLAGS: contextvars.ContextVar[bool] = contextvars.ContextVar("flags", default=False)
+_GIVEN_AS_FLAGS: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "given_as_flags", default=frozenset()
+)
 
 
 @contextlib.contextmanager
-def flag_names():
-    """Within the block, errors name settings by their ``tsgan`` flags (``--epochs``): the
-    command line's words. The CLI runs each command in it.
+def flag_names(given: Iterable[str]):
+    """Within the block, errors name the settings ``given`` on the command line by their
+    flags (``--epochs``): the user's own words. Settings from a file keep their TOML keys.
+    The CLI runs each command in it.
 
     Example:
         >>> from tsgan.settings import TrainConfig
-        >>> with flag_names():
-        ...     named({f.name: f for f in dataclasses.fields(TrainConfig)}["epochs"])
+        >>> epochs = {f.name: f for f in dataclasses.fields(TrainConfig)}["epochs"]
+        >>> with flag_names({"epochs"}):
+        ...     named(epochs)
         '--epochs'
+        >>> named(epochs)
+        'epochs'
     """
-    token = _SPEAK_FLAGS.set(True)
+    token = _GIVEN_AS_FLAGS.set(frozenset(given))
     try:
         yield
     finally:
-        _SPEAK_FLAGS.reset(token)
+        _GIVEN_AS_FLAGS.reset(token)
 
 
 def named(f: dataclasses.Field) -> str:
     """A setting as errors name it: its TOML key, and its flag when that is another word
-    (``gif_theme (--theme)``); within :func:`flag_names`, its flag (settings without one:
-    their TOML key)."""
-    if _SPEAK_FLAGS.get() and f.metadata.get("cli"):
+    (``gif_theme (--theme)``); within :func:`flag_names`, a setting given as a flag by its
+    flag."""
+    cli = f.metadata.get("cli")
+    if cli and not cli.get("positional") and f.name in _GIVEN_AS_FLAGS.get():
         return flag_name(f)
     key, flag = toml_name(f), flag_name(f)
     plain = not f.metadata.get("cli") or flag == "--" + key.replace("_", "-")

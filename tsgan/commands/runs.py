@@ -102,7 +102,7 @@ def cmd_animate(args) -> int:
     from tsgan.animation.writers import ANIMATION_SUFFIXES
 
     if args.every < 1:
-        raise CliError(f"--every must be at least 1, got {args.every}")
+        raise CliError(f"--frame-every must be at least 1, got {args.every}")
     if args.fps <= 0:
         raise CliError(f"--fps must be above 0, got {args.fps}")
     out = Path(args.out) if args.out else None

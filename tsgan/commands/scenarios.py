@@ -75,7 +75,8 @@ def cmd_sample(args) -> int:
     if n is None:
         raise CliError("give the number of scenarios: --n-per-day N (or --n N)")
     if n < 1:
-        raise CliError(f"the number of scenarios must be at least 1, got {n}")
+        flag = "--n-per-day" if args.n_per_day is not None else "-n"
+        raise CliError(f"{flag} must be at least 1, got {n}")
     try:
         dates = parse_dates(args.dates) if args.dates else None
     except ValueError as err:
