@@ -48,3 +48,20 @@ def mean_sd_text(values, digits: int = 3) -> str:
     """``"1.234 ± 0.056"`` (the ± part only for more than one value)."""
     mean, sd = mean_sd(values)
     return f"{mean:.{digits}f}" + (f" ± {sd:.{digits}f}" if np.size(values) > 1 else "")
+
+
+EPF_TEST = ("2016-01-04", "2017-12-31")  # the epftoolbox benchmark's DE test period (728 days)
+
+
+def lear_mae(panel, ours, published) -> dict:
+    """Two LEARs' MAE (EUR/MWh) on the days of the benchmark's test period both forecast."""
+    import pandas as pd
+
+    days = ours.dropna().index.intersection(published.index)
+    days = days[(days >= pd.Timestamp(EPF_TEST[0])) & (days <= pd.Timestamp(EPF_TEST[1]))]
+    realized = panel["price"].loc[days].to_numpy()
+    mae = {
+        name: float(abs(frame.loc[days].to_numpy() - realized).mean())
+        for name, frame in (("tsgan", ours), ("published", published))
+    }
+    return mae | {"days": len(days), "ratio": mae["tsgan"] / mae["published"]}

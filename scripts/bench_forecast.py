@@ -27,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pandas as pd
-from _common import RESULTS, SHARED, machine, mean_sd_text
+from _common import RESULTS, SHARED, lear_mae, machine, mean_sd_text
 
 import tsgan
 from tsgan.backtest import run_backtest
@@ -37,7 +37,6 @@ from tsgan.data.prices import load_inputs
 DATA = SHARED / "epftoolbox" / "DE.csv"
 PUBLISHED = SHARED / "epftoolbox" / "Forecasts_DE_DNN_LEAR_ensembles.csv"
 TARGETS = ("LEAR (published)", "DNN (published)")  # tsgan must beat both, on the same days
-TEST = (pd.Timestamp("2016-01-04"), pd.Timestamp("2017-12-31"))  # the benchmark's test period
 
 
 def baselines(
@@ -68,18 +67,6 @@ def baselines(
         if published:
             timing["lear_mae"] = lear_mae(panel, points["LEAR (tsgan)"], points["LEAR (published)"])
     return points
-
-
-def lear_mae(panel: pd.DataFrame, ours: pd.DataFrame, published: pd.DataFrame) -> dict:
-    """Both LEARs' MAE on the days of the benchmark's test period that both forecast."""
-    days = ours.dropna().index.intersection(published.index)
-    days = days[(days >= TEST[0]) & (days <= TEST[1])]
-    realized = panel["price"].loc[days].to_numpy()
-    mae = {
-        name: float(abs(frame.loc[days].to_numpy() - realized).mean())
-        for name, frame in (("tsgan", ours), ("published", published))
-    }
-    return mae | {"days": len(days), "ratio": mae["tsgan"] / mae["published"]}
 
 
 def ray_speedup(panel: pd.DataFrame, first: str, last: str, recalibrate: int, k: int) -> dict:
