@@ -58,13 +58,21 @@ def export(path: Path) -> list[str]:
             elif "text/markdown" in output.get("data", {}):  # reports: as the notebook shows them
                 lines += [_headings_down(output["data"]["text/markdown"].rstrip()), ""]
             elif "text/html" in output.get("data", {}) and "<table" in output["data"]["text/html"]:
-                lines += [output["data"]["text/html"].strip(), ""]  # tables: GitHub shows HTML
+                lines += [plain_table(output["data"]["text/html"]), ""]  # GitHub shows HTML
             elif "text/plain" in output.get("data", {}):  # values
                 text = output["data"]["text/plain"].rstrip()
                 if not text.startswith("<"):  # not a bare object repr
                     lines += ["```text", text, "```", ""]
     print(f"{path.name}: {n} figures in {time.perf_counter() - start:.0f} s", flush=True)
     return [_no_temporary_paths(line) for line in lines]
+
+
+def plain_table(html: str) -> str:
+    """A DataFrame's HTML without Jupyter's ``<style>`` block and wrapping ``<div>`` (GitHub
+    would print the style as text)."""
+    html = re.sub(r"<style.*?</style>", "", html, flags=re.DOTALL)
+    html = re.sub(r"^\s*<div>|</div>\s*$", "", html.strip())
+    return html.strip()
 
 
 def _headings_down(markdown: str) -> str:

@@ -174,3 +174,20 @@ def test_ray_workers_give_the_scenarios_of_the_sequential_backtest(tmp_path):
     pd.testing.assert_frame_equal(alone, spread)
     assert np.isfinite(lear_ray.to_numpy()).all() and len(lear_ray) == 5
     pd.testing.assert_frame_equal(lear_ray, lear_forecasts(panel, days, windows=(56,)))
+
+
+def test_lear_noise_variances_are_what_lasso_lars_ic_estimates():
+    """One least-squares solve for all hours gives each hour the variance LassoLarsIC would
+    estimate on its own (and so the same penalty): to rounding."""
+    from sklearn.linear_model import LassoLarsIC
+
+    from tsgan.evaluation.lear import noise_variances
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 40))
+    Y = X @ rng.normal(size=(40, 3)) + rng.normal(0, [0.5, 1.0, 2.0], (300, 3))
+    ours = noise_variances(X, Y)
+    for h in range(3):
+        theirs = LassoLarsIC(criterion="aic").fit(X, Y[:, h]).noise_variance_
+        assert ours[h] == pytest.approx(theirs, rel=1e-12)
+    np.testing.assert_allclose(noise_variances(X[:30], Y[:30]), Y[:30].var(axis=0))

@@ -414,3 +414,28 @@ def test_non_finite_losses_are_exit_code_1(monkeypatch, tmp_path, capsys):
     assert main(argv) == 1
     captured = capsys.readouterr()
     assert "not finite" in captured.err + captured.out
+
+
+def test_models_made_one_after_another_do_not_warn_of_retracing():
+    """A backtest makes a model per window: each traces its sampling once, without
+    TensorFlow's "triggered tf.function retracing" warning."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    tf_logger = logging.getLogger("tensorflow")
+    tf_logger.addHandler(handler)
+    try:
+        days = sixty_days_of_prices()
+        for seed in range(7):
+            gan = PriceGAN(**TINY, seed=seed)
+            gan.adapt(days)
+            gan.generate(3, seed=seed)
+    finally:
+        tf_logger.removeHandler(handler)
+    assert not [r for r in records if "retracing" in r.getMessage()]
+
+
+def sixty_days_of_prices() -> np.ndarray:
+    return np.random.default_rng(0).normal(80, 20, (60, 24))

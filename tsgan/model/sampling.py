@@ -9,6 +9,7 @@ market's time zone, 23 hours on the spring DST day and 25 in autumn.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 
 import keras
@@ -77,7 +78,11 @@ class Sampling:
         if self._sample_fn is None:
             import tensorflow as tf
 
-            self._sample_fn = tf.function(self._sample, reduce_retracing=True)
+            # a partial, not the bound method: TensorFlow counts traces per function code, so
+            # models made one after another (a backtest's windows) would each add to one count
+            # and get "triggered tf.function retracing" warnings for their single trace each
+            sample = functools.partial(type(self)._sample, self)
+            self._sample_fn = tf.function(sample, reduce_retracing=True)
         if n <= batch_size:  # one call (no slicing: each eager op costs ~0.1 ms)
             out = np.asarray(self._sample_fn(noise), dtype="float64")
         else:
