@@ -555,7 +555,7 @@ def test_learning_rates_are_settings(tmp_path, capsys):
     capsys.readouterr()
     assert main([*argv, "--out", str(tmp_path / "bad"), "--d-learning-rate", "0"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "tsgan train: error: d_learning_rate must be between 0 and 1, got 0.0"
+    assert err == "tsgan train: error: --d-learning-rate must be between 0 and 1, got 0.0"
 
 
 @pytest.mark.parametrize("out", ["runs/😀 Straße", 'a"quote\\back', "C:\\Users\\me\\runs"])
@@ -782,7 +782,7 @@ def test_a_second_train_on_a_running_run_is_refused_and_the_first_finishes_whole
 
     run = tmp_path / "run"
     first = subprocess.Popen(
-        [*tsgan_command(), "train", "--demo", "--out", str(run), "--epochs", "600", "--no-gif"],
+        [*tsgan_command(), "train", "--demo", "--out", str(run), "--epochs", "300", "--no-gif"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -800,7 +800,7 @@ def test_a_second_train_on_a_running_run_is_refused_and_the_first_finishes_whole
     _, err = first.communicate(timeout=600)
     assert first.returncode == 0, err
     summary = json.loads((run / "run.json").read_text())
-    assert summary["status"] == "finished" and summary["epochs_completed"] == 600
+    assert summary["status"] == "finished" and summary["epochs_completed"] == 300
     assert tsgan_loads(run / "model.keras")
 
 

@@ -129,8 +129,8 @@ def noise_variances(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         >>> rng = np.random.default_rng(0)
         >>> X = rng.normal(size=(500, 3))
         >>> y = X @ [1.0, 2.0, 0.0] + rng.normal(0, 0.5, 500)
-        >>> round(float(noise_variances(X, y[:, None])[0]), 2)
-        0.25
+        >>> round(float(noise_variances(X, y[:, None])[0]), 2)  # the noise's 0.5² = 0.25
+        0.27
     """
     n, p = X.shape
     if n <= p + 1:

@@ -140,6 +140,7 @@ class PriceGAN(Saving, FusedEpochs, Sampling, Validation, keras.Model):
         self._noise = None  # generate's last seeded noise: ((n, seed), tensor)
         self.trackers = [keras.metrics.Mean(name=name) for name in LOGS]
         self._make_val_trackers()
+        self._evaluating = False  # evaluate() on: the held-out trackers are the metrics
         self.built = True
 
     def compile(
@@ -177,9 +178,10 @@ class PriceGAN(Saving, FusedEpochs, Sampling, Validation, keras.Model):
 
     @property
     def metrics(self) -> list:
-        # the fused epoch returns its logs itself: fit's trackers are used per batch only
+        # the fused epoch returns its logs itself: fit's trackers are used per batch only;
+        # the held-out trackers only while evaluating (Keras resets every metric each epoch)
         fit = [] if self._epoch_plan is not None else self.trackers
-        return [*fit, *self.val_trackers]
+        return [*fit, *self.val_trackers] if self._evaluating else fit
 
     def adapt(self, curves) -> None:
         """Fit the price transform to training curves in EUR/MWh, ``(n_days, n_steps)``."""

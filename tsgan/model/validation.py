@@ -114,7 +114,11 @@ class Validation:
             self.compile()
         if not kwargs.get("_use_cached_eval_dataset"):  # fit's own call has its arrays
             x = self._held_out(x)
-        return super().evaluate(x, y, **kwargs)
+        self._evaluating = True
+        try:
+            return super().evaluate(x, y, **kwargs)
+        finally:
+            self._evaluating = False
 
     def _held_out(self, x):
         """Held-out days in the form ``fit`` takes, as the arrays the test step reads (a
