@@ -176,18 +176,22 @@ def test_ray_workers_give_the_scenarios_of_the_sequential_backtest(tmp_path):
     pd.testing.assert_frame_equal(lear_ray, lear_forecasts(panel, days, windows=(56,)))
 
 
-def test_lear_noise_variances_are_what_lasso_lars_ic_estimates():
-    """One least-squares solve for all hours gives each hour the variance LassoLarsIC would
-    estimate on its own (and so the same penalty): to rounding."""
-    from sklearn.linear_model import LassoLarsIC
+def test_lear_chooses_the_penalty_as_the_benchmarks_scikit_learn_did():
+    """Before scikit-learn 1.1/1.2, ``LassoLarsIC(criterion="aic")`` normalised the centred
+    features to unit length and took AIC = n·MSE/var(y) + 2·df along the LARS path: the
+    penalty tsgan's LEAR passes to its lasso is that path's AIC minimum, computed here by hand."""
+    from sklearn.linear_model import LassoLarsIC, lars_path
 
-    from tsgan.evaluation.lear import noise_variances
+    from tsgan.evaluation.lear import unit_length
 
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, 40))
-    Y = X @ rng.normal(size=(40, 3)) + rng.normal(0, [0.5, 1.0, 2.0], (300, 3))
-    ours = noise_variances(X, Y)
-    for h in range(3):
-        theirs = LassoLarsIC(criterion="aic").fit(X, Y[:, h]).noise_variance_
-        assert ours[h] == pytest.approx(theirs, rel=1e-12)
-    np.testing.assert_allclose(noise_variances(X[:30], Y[:30]), Y[:30].var(axis=0))
+    X = rng.normal(size=(120, 30)) * rng.uniform(0.5, 3.0, 30)
+    y = X[:, :4] @ [1.0, -2.0, 0.5, 0.0] + rng.normal(0, 1.0, 120)
+    Xn, yc = unit_length(X), y - y.mean()
+    alphas, _, path = lars_path(Xn, yc, method="lasso", max_iter=2500)
+    mse = ((yc[:, None] - Xn @ path) ** 2).mean(axis=0)
+    df = (np.abs(path) > np.finfo(float).eps).sum(axis=0)
+    by_hand = alphas[np.argmin(len(y) * mse / np.var(y) + 2 * df)]
+    ours = LassoLarsIC(criterion="aic", max_iter=2500, noise_variance=np.var(y)).fit(Xn, y)
+    assert ours.alpha_ == pytest.approx(by_hand, rel=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(Xn, axis=0), 1.0)
