@@ -156,7 +156,7 @@ def markdown(result: dict) -> str:
         checks.append(
             (
                 "tsgan's LEAR (daily recalibration) within 2% of the published LEAR ensemble's MAE",
-                "not measured in this run (`--lear`: about 4 CPU-hours here)",
+                "not measured in this run (`--lear`: about 2.4 CPU-hours here)",
                 False,
             )
         )
