@@ -213,8 +213,12 @@ class PriceGAN(Saving, FusedEpochs, Sampling, Validation, keras.Model):
         for _ in range(self.settings.d_steps):  # (a) the generator fixed
             d_loss, d_real, d_fake = self.discriminator_step(real, conditions)
         g_loss = self.generator_step(batch, conditions)  # (b) the critic frozen
-        verdict = ops.sigmoid if self.settings.loss == "bce" else (lambda v: v)
-        return ops.stack([d_loss, g_loss, ops.mean(verdict(d_real)), ops.mean(verdict(d_fake))])
+        return ops.stack([d_loss, g_loss, self._mean_verdict(d_real), self._mean_verdict(d_fake)])
+
+    def _mean_verdict(self, critic):
+        """The critic's mean verdict as ``fit`` logs it: a probability for ``"bce"``, the
+        critic value for ``"wgan-gp"``."""
+        return ops.mean(ops.sigmoid(critic) if self.settings.loss == "bce" else critic)
 
     def discriminator_step(self, real, conditions=None):
         """One critic update on ``real`` (transformed) against fresh fakes; only critic

@@ -82,11 +82,10 @@ class Validation:
                 real, fake, conditions, training=False
             )
         g_loss = generator_loss(self.settings.loss, d_fake)
-        verdict = ops.sigmoid if self.settings.loss == "bce" else (lambda v: v)
         z = keras.random.normal((batch, self.settings.latent_dim), seed=self.seed_generator)
         noise = z if conditions is None else ops.concatenate([z, conditions], axis=-1)
         distance = energy_distance(curves, self(noise, training=False))
-        values = (d_loss, g_loss, ops.mean(verdict(d_real)), ops.mean(verdict(d_fake)))
+        values = (d_loss, g_loss, self._mean_verdict(d_real), self._mean_verdict(d_fake))
         weight = ops.cast(batch, "float32")
         for tracker, value in zip(self.val_trackers, (*values, distance), strict=True):
             value = ops.cast(value, "float32")
