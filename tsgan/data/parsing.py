@@ -15,11 +15,9 @@ import pandas as pd
 
 from tsgan.data.errors import DataError, refuse_first
 from tsgan.data.zones import GERMAN_ZONES, canonical_zone
+from tsgan.settings import TIMEZONE as TZ  # the one default time zone, kept where the settings are
 
 logger = logging.getLogger(__name__)
-
-
-TZ = "Europe/Berlin"
 
 
 MISSING = frozenset({"", "-", "n/a", "na", "nan", "n/e", "null", "none"})
