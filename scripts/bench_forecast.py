@@ -9,8 +9,9 @@ dataset with default settings, against the weekly naive forecast and the benchma
 published LEAR and DNN ensembles (``Forecasts_DE_DNN_LEAR_ensembles.csv``), each point
 forecast turned into scenarios with its last 90 days' errors. ``--lear`` adds tsgan's own
 LEAR, recalibrated daily, its days as Ray tasks, cached in ``scripts/.cache`` per dataset
-and window (about 21 CPU-seconds a day here: some 2 hours for the 728 days on 2 workers
-the first time; an interrupted run keeps what it computed). Scores start on 2016-04-03 by default, so
+and window (about 10–12 CPU-seconds a day here: about an hour for the 728 days on 2
+workers the first time; an interrupted run keeps what it computed; ``scripts/bench_lear.py``
+measures it on its own). Scores start on 2016-04-03 by default, so
 that the published forecasts have 90 days of errors behind them. ``--speedup K`` first
 times the first K training windows on one Ray worker and on two, side by side.
 """
