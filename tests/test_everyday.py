@@ -406,6 +406,32 @@ def test_an_internal_error_is_exit_code_70(monkeypatch, capsys):
     assert "internal error: KeyError" in err and "--debug" in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("stop", "code", "line"),
+    [("terminated", 143, "tsgan data: terminated"), ("interrupted", 130, "interrupted")],
+)
+def test_a_stop_wrapped_by_the_interpreter_is_still_a_stop(monkeypatch, capsys, stop, code, line):
+    """SIGTERM (or Ctrl-C) arriving while a class is created, as during an import, comes out
+    of Python 3.11 as ``RuntimeError: Error calling __set_name__``: still exit 143 (130)."""
+    from tsgan.signals import Terminated
+
+    signal_error = Terminated(15) if stop == "terminated" else KeyboardInterrupt()
+
+    class Arrives:
+        def __set_name__(self, owner, name):
+            raise signal_error
+
+    def importing(args):
+        type("Plugin", (), {"attribute": Arrives()})  # the signal lands in __set_name__
+
+    import tsgan.commands.data as data_command
+
+    monkeypatch.setattr(data_command, "_report", importing)
+    assert main(["data", "anything.csv"]) == code
+    err = capsys.readouterr().err
+    assert err.strip() == line and "internal error" not in err
+
+
 def test_non_finite_losses_are_exit_code_1(monkeypatch, tmp_path, capsys):
     import tsgan.model.gan as gan_module
 

@@ -517,6 +517,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _wrapped_stop(err: BaseException) -> BaseException | None:
+    """The SIGTERM or Ctrl-C behind ``err``, if the interpreter wrapped one in another error.
+
+    A signal's exception raised while a class is being created (an import in progress) comes
+    out as ``RuntimeError: Error calling __set_name__ ...`` in Python 3.11, its cause the stop.
+
+    Example:
+        >>> try:
+        ...     raise RuntimeError("wrapped") from KeyboardInterrupt()
+        ... except RuntimeError as err:
+        ...     type(_wrapped_stop(err)).__name__
+        'KeyboardInterrupt'
+    """
+    from tsgan.signals import Terminated
+
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, Terminated | KeyboardInterrupt):
+            return err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``tsgan`` command; returns the exit code: 0 done, 1 a run stopped on
     non-finite losses (or could not write its files while training), 2 bad input or usage,
@@ -550,7 +574,13 @@ def main(argv: list[str] | None = None) -> int:
             name for name, value in vars(args).items() if value is not None and value is not False
         }
         with sigterm_raises(), flag_names(given):  # temporary files go, finished outputs stay
-            return args.func(args)
+            try:
+                return args.func(args)
+            except Exception as err:  # a stop the interpreter wrapped is still a stop
+                stop = _wrapped_stop(err)
+                if stop is None:
+                    raise
+                raise stop from err
     except Terminated:
         print(f"tsgan {args.command}: terminated", file=sys.stderr)
         return 143
