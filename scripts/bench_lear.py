@@ -24,8 +24,9 @@ import pandas as pd
 from _common import EPF_TEST, RESULTS, SHARED, lear_mae, machine, mean_sd_text
 
 import tsgan
+from tsgan.data.curves import fingerprint
 from tsgan.evaluation.backtest import day_scores, error_scenarios
-from tsgan.evaluation.lear import WINDOWS, lear_forecasts
+from tsgan.evaluation.lear import VERSION, WINDOWS, lear_forecasts
 from tsgan.evaluation.report import dm_tests
 
 DATA = SHARED / "epftoolbox" / "DE.csv"
@@ -107,13 +108,13 @@ def markdown(r: dict) -> str:
         lines += [
             "",
             "Diebold–Mariano tests of tsgan's LEAR against the published one on the per-day "
-            "scores (statistic < 0: tsgan's better), per seed: ES "
-            + ", ".join(
-                f"{t['es']['statistic']:+.2f} (p {t['es']['p_value']:.2g})" for t in sc["tests"]
-            )
-            + "; VS "
-            + ", ".join(
-                f"{t['vs']['statistic']:+.2f} (p {t['vs']['p_value']:.2g})" for t in sc["tests"]
+            "scores (statistic < 0: tsgan's better), per seed: "
+            + "; ".join(
+                f"{key.upper()} "
+                + ", ".join(
+                    f"{t[key]['statistic']:+.2f} (p {t[key]['p_value']:.2g})" for t in sc["tests"]
+                )
+                for key in ("es", "vs")
             )
             + ".",
             "",
@@ -132,7 +133,8 @@ def main() -> None:
     days = pd.date_range(args.first, args.last)
     cache = RESULTS.parent / ".cache"
     on_ray = {"workers": args.workers} if args.workers else None
-    cached = sum(len(pd.read_parquet(p)) for p in cache.glob("lear-*.parquet"))
+    ours_cached = cache.glob(f"lear-{VERSION}-{fingerprint(panel)}-*.parquet")  # this LEAR's
+    cached = sum(len(pd.read_parquet(p)) for p in ours_cached)
     start = time.perf_counter()
     ours = lear_forecasts(panel, days, cache=cache, ray=on_ray, progress=print)
     seconds = time.perf_counter() - start
